@@ -1,0 +1,93 @@
+# Set-up, build, test and preview of the softmax book.
+#
+#   make book    build the site into _build/html (warnings are errors)
+#   make test    run every test layer in one pytest run
+#   make lab     open the chapters in JupyterLab
+#   make serve   build, then serve the site on http://127.0.0.1:8000
+#   make clean   remove build output and test caches (keeps .venv)
+#
+# The first target that needs it creates .venv and installs the pinned
+# requirements and softmax_lib (editable); it reinstalls only when
+# requirements.txt or pyproject.toml change.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+VENV := .venv
+VENV_BIN := $(VENV)/bin
+VENV_STAMP := $(VENV)/.installed
+BUILD_DIR := _build
+HTML_DIR := $(BUILD_DIR)/html
+# Fingerprint of what notebook outputs depend on besides their own code cells.
+LIB_STAMP := $(BUILD_DIR)/.softmax_lib.sha256
+NOTEBOOKS := $(sort $(wildcard book/*.ipynb))
+
+# The debugger in ipykernel warns about frozen modules on Python 3.11.
+export PYDEVD_DISABLE_FILE_VALIDATION := 1
+# Use the platformdirs locations for Jupyter's own files (the future default).
+export JUPYTER_PLATFORM_DIRS := 1
+# MPLBACKEND is deliberately not set: a kernel that inherits MPLBACKEND=Agg
+# stops showing figures inline, and the notebooks' stored figures would vanish.
+
+.PHONY: help venv book test lab serve clean distclean
+
+help:
+	@echo "make book    build the site into $(HTML_DIR) (warnings are errors)"
+	@echo "make test    run all tests: library, doctests, notebooks (nbval), site, browser"
+	@echo "make lab     open the chapters in JupyterLab"
+	@echo "make serve   build, then serve the site on http://127.0.0.1:8000"
+	@echo "make clean   remove build output and test caches"
+
+venv: $(VENV_STAMP)
+
+$(VENV_STAMP): requirements.txt pyproject.toml
+	@if [ ! -x "$(VENV_BIN)/python" ]; then \
+	  if [ -z "$(PYTHON)" ]; then echo "Python 3.11 (python3.11 or python3) is required" >&2; exit 1; fi; \
+	  echo "Creating $(VENV) with $(PYTHON)"; \
+	  "$(PYTHON)" -m venv $(VENV); \
+	fi
+	$(VENV_BIN)/python -m pip install --disable-pip-version-check -q -r requirements.txt
+	$(VENV_BIN)/python -m pip install --disable-pip-version-check -q --no-deps -e .
+	@# The project kernel: "python3" must start this venv's interpreter.
+	$(VENV_BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (ipykernel)" >/dev/null
+	@# Build matplotlib's font cache now, so no notebook prints the notice.
+	$(VENV_BIN)/python -c "import matplotlib.pyplot"
+	@touch $@
+
+book: $(VENV_STAMP)
+	@mkdir -p $(BUILD_DIR)
+	@# Jupyter Book re-runs a notebook only when its code cells change, so a
+	@# change to softmax_lib (or to the pinned packages) alone would leave stale
+	@# outputs on the site. When that fingerprint changes, drop the execution
+	@# cache and Sphinx's environment so every chapter is read and run again.
+	@fingerprint=$$(find softmax_lib -name '*.py' -print0 | sort -z | xargs -0 sha256sum | cat - requirements.txt | sha256sum | cut -d' ' -f1); \
+	if [ "$$fingerprint" != "$$(cat $(LIB_STAMP) 2>/dev/null)" ]; then \
+	  if [ -d $(BUILD_DIR)/.jupyter_cache ]; then echo "softmax_lib or requirements changed: re-executing every notebook"; fi; \
+	  rm -rf $(BUILD_DIR)/.jupyter_cache $(BUILD_DIR)/.doctrees; \
+	  echo "$$fingerprint" > $(LIB_STAMP); \
+	fi
+	$(VENV_BIN)/jupyter-book build . -W -n --keep-going
+	@echo
+	@echo "$(CURDIR)/$(HTML_DIR)/index.html"
+
+test: $(VENV_STAMP)
+	$(VENV_BIN)/python -m pytest --doctest-modules --nbval tests softmax_lib $(NOTEBOOKS)
+
+# JupyterLab refuses to run as root unless told; containers often run as root.
+LAB_FLAGS := $(if $(filter 0,$(shell id -u)),--allow-root)
+
+lab: $(VENV_STAMP)
+	$(VENV_BIN)/jupyter lab $(LAB_FLAGS) book/
+
+serve: book
+	@echo "Serving $(HTML_DIR) on http://127.0.0.1:8000/ (Ctrl-C to stop)"
+	$(VENV_BIN)/python -m http.server 8000 --bind 127.0.0.1 --directory $(HTML_DIR)
+
+clean:
+	rm -rf $(BUILD_DIR) .pytest_cache .hypothesis
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+	find book -name .ipynb_checkpoints -type d -prune -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV)

@@ -1,0 +1,49 @@
+"""softmax_lib: a small, tested reference implementation of softmax and its relatives.
+
+Numeric functions (NumPy arrays in, NumPy arrays out; the class axis is the
+last unless an argument says otherwise):
+
+* :func:`softmax`, :func:`log_softmax`, :func:`logsumexp`, :func:`sigmoid`
+* :func:`softmax_jacobian`, :func:`softmax_jvp`, :func:`softmax_vjp`,
+  :func:`numerical_gradient`
+* :func:`cross_entropy`, :func:`cross_entropy_grad`
+* :func:`online_softmax` and its (max, normaliser) states: :class:`NormalizerState`,
+  :func:`state_of`, :func:`merge`, :func:`running_states`, :func:`softmax_from_state`,
+  :func:`online_attention`
+
+The SymPy verification engine lives in :mod:`softmax_lib.symbolic`.
+"""
+
+from .activations import log_softmax, logsumexp, sigmoid, softmax
+from .jacobians import numerical_gradient, softmax_jacobian, softmax_jvp, softmax_vjp
+from .losses import cross_entropy, cross_entropy_grad
+from .online import (
+    NormalizerState,
+    merge,
+    online_attention,
+    online_softmax,
+    running_states,
+    softmax_from_state,
+    state_of,
+)
+
+__all__ = [
+    "softmax",
+    "log_softmax",
+    "logsumexp",
+    "sigmoid",
+    "softmax_jacobian",
+    "softmax_jvp",
+    "softmax_vjp",
+    "numerical_gradient",
+    "cross_entropy",
+    "cross_entropy_grad",
+    "online_softmax",
+    "NormalizerState",
+    "state_of",
+    "merge",
+    "running_states",
+    "softmax_from_state",
+    "online_attention",
+]
+__version__ = "0.1.0"

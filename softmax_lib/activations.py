@@ -1,0 +1,348 @@
+r"""Softmax, log-softmax, log-sum-exp and the logistic sigmoid, computed stably.
+
+All four functions shift by the row maximum before exponentiating, so no
+``exp`` ever overflows. ``logsumexp`` and ``log_softmax`` also take the
+maximum's own term out of the sum and add it back with ``log1p``
+(Blanchard, Higham and Higham, 2021), which keeps a tiny second term that a
+plain ``log`` of the sum would round away.
+
+Conventions shared by every function here:
+
+* the class axis is ``axis=-1`` unless the ``axis`` argument says otherwise;
+* float16, float32 and float64 inputs keep their dtype (float16 is computed in
+  float32 and rounded once at the end); bool and integer inputs become float64;
+* inputs are never modified;
+* a NaN makes its own row NaN and no other.
+"""
+
+import numpy as np
+
+from ._checks import as_float_array, class_axis, compute_dtype, positive_finite
+
+__all__ = ["softmax", "log_softmax", "logsumexp", "sigmoid"]
+
+
+def _logits(x, axis, temperature=1.0):
+    """Validate the arguments; return ``(output dtype, z, axis, temperature)``."""
+    arr = as_float_array(x, "x")
+    ax = class_axis(axis, arr.ndim)
+    temperature = positive_finite(temperature, "temperature")
+    z = arr.astype(compute_dtype(arr.dtype), copy=False)
+    return arr.dtype, z, ax, temperature
+
+
+def _shifted(z, ax, temperature=1.0):
+    """The row maximum's position ``top`` and the shifted logits ``(z - z_top) / T``.
+
+    The maximum's own entry is exactly 0. Shifting before dividing means that
+    a small ``T`` can only push a logit towards ``-inf`` (its probability
+    underflows to 0, as it should), never overflow one to ``+inf``. Entries
+    more than the largest float below the maximum become ``-inf``, which is
+    their correctly rounded value. Rows with an infinite or NaN maximum give
+    NaN here; callers patch the infinite ones.
+    """
+    top = np.argmax(z, axis=ax, keepdims=True)
+    m = np.take_along_axis(z, top, axis=ax)
+    with np.errstate(invalid="ignore", over="ignore"):
+        d = np.subtract(z, m)
+        if temperature != 1.0:
+            # In float64, so that a T below float32's range does not become 0.
+            d = (d / np.float64(temperature)).astype(z.dtype, copy=False)
+    return m, top, d
+
+
+def _log1p_rest(d, top, ax):
+    """``log(1 + sum_{j != top} e^{d_j})``: the log of the shifted sum, tiny terms kept."""
+    e = np.exp(d)
+    np.put_along_axis(e, top, 0.0, axis=ax)
+    return np.log1p(e.sum(axis=ax, keepdims=True))
+
+
+def _share_of_posinf(z, ax):
+    """Softmax of rows that contain ``+inf``: equal shares for the ``+inf`` entries.
+
+    Rows without ``+inf`` give NaN (0 / 0); callers discard them.
+    """
+    hits = np.isposinf(z)
+    with np.errstate(invalid="ignore"):
+        return hits / hits.sum(axis=ax, keepdims=True)
+
+
+def _to_dtype(out, dtype):
+    """Round the result to the output dtype; beyond its range is +-inf, quietly."""
+    with np.errstate(over="ignore"):
+        return out.astype(dtype, copy=False)
+
+
+def softmax(x, axis=-1, *, temperature=1.0):
+    r"""Softmax of ``x`` along ``axis``.
+
+    .. math::
+
+        \operatorname{softmax}(z)_i = \frac{e^{z_i / T}}{\sum_{j=1}^{K} e^{z_j / T}}
+
+    Parameters
+    ----------
+    x : array_like
+        Logits, any shape with at least one dimension.
+    axis : int, optional
+        The class axis (default: the last).
+    temperature : float, optional
+        ``T > 0``. Large ``T`` flattens the output towards uniform, small ``T``
+        sharpens it towards the one-hot vector of the argmax.
+
+    Returns
+    -------
+    numpy.ndarray
+        Probabilities of the same shape as ``x``; each slice along ``axis``
+        sums to 1. Floating dtypes are kept; other inputs give float64.
+
+    Raises
+    ------
+    TypeError
+        If ``x`` is not real numeric data, ``axis`` is not an integer or
+        ``temperature`` is not a real number.
+    ValueError
+        If ``x`` is a scalar, ``axis`` is out of range, or ``temperature`` is
+        not positive and finite.
+
+    Notes
+    -----
+    Algorithm: subtract the row maximum ``m`` (softmax is invariant under a
+    shift, so the result is unchanged), divide by ``T``, exponentiate, and
+    divide by the sum. Every exponent is then at most 0, so nothing
+    overflows, and the sum is at least 1, so nothing divides by zero.
+    Shifting before dividing by ``T`` keeps a tiny temperature from
+    overflowing the logits.
+
+    Special values, chosen to be the limits where a limit exists:
+
+    * ``-inf`` logits get probability 0 (this is how masks are written);
+    * a row containing ``+inf`` gives the ``+inf`` entries equal shares of the
+      mass and every other entry 0 (the limit as those logits grow together);
+    * a row of only ``-inf`` has no softmax: its outputs are NaN;
+    * a NaN in a row makes that whole row NaN;
+    * a class axis of length 0 gives an empty array.
+
+    References
+    ----------
+    Bridle, J. S. (1990). Probabilistic interpretation of feedforward
+    classification network outputs. *Neurocomputing*, 227-236.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from softmax_lib import softmax
+    >>> softmax([1.0, 2.0, 3.0]).round(6)
+    array([0.090031, 0.244728, 0.665241])
+    >>> softmax([1000.0, 1000.0])        # the naive formula gives nan here
+    array([0.5, 0.5])
+    >>> softmax([1.0, 2.0, 3.0], temperature=100.0).round(4)
+    array([0.33  , 0.3333, 0.3367])
+    >>> softmax([0.0, -np.inf, 1.0]).round(6)
+    array([0.268941, 0.      , 0.731059])
+    """
+    out_dtype, z, ax, temperature = _logits(x, axis, temperature)
+    if z.shape[ax] == 0:
+        return np.empty(z.shape, dtype=out_dtype)
+    m, _, e = _shifted(z, ax, temperature)
+    np.exp(e, out=e)
+    e /= e.sum(axis=ax, keepdims=True)
+    posinf_rows = np.isposinf(m)
+    if posinf_rows.any():
+        e = np.where(posinf_rows, _share_of_posinf(z, ax), e)
+    return _to_dtype(e, out_dtype)
+
+
+def log_softmax(x, axis=-1, *, temperature=1.0):
+    r"""Logarithm of the softmax of ``x`` along ``axis``.
+
+    .. math::
+
+        \log \operatorname{softmax}(z)_i = z_i - \operatorname{LSE}(z)
+        = (z_i - m) - \log\Bigl(1 + \sum_{j \ne a} e^{z_j - m}\Bigr)
+
+    where ``m = z_a`` is the row maximum (``z`` is ``x / temperature``).
+
+    Parameters
+    ----------
+    x : array_like
+        Logits, any shape with at least one dimension.
+    axis : int, optional
+        The class axis (default: the last).
+    temperature : float, optional
+        ``T > 0``; the logits are divided by ``T`` first.
+
+    Returns
+    -------
+    numpy.ndarray
+        Log-probabilities, same shape as ``x``, all ``<= 0``.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As for :func:`softmax`.
+
+    Notes
+    -----
+    Never compute ``log(softmax(x))``: a probability that underflows to 0
+    becomes ``-inf`` although its logarithm is an ordinary number.
+
+    The shifted algorithm with ``log1p`` (Blanchard, Higham and Higham,
+    2021, Algorithm 5.3 for log-softmax) keeps the tiny terms that
+    ``log(sum(exp(z - m)))`` loses: in float32,
+    ``log_softmax([1 - log(eps), 0])[0]`` is ``-4.3854666e-08`` here, while the
+    plain shifted formula rounds ``log(1 + 4.4e-08)`` to 0 and returns ``0.0``.
+
+    Special values match :func:`softmax`: ``-inf`` logits give ``-inf``; a
+    row with ``+inf`` gives ``-log(n)`` at its ``n`` infinite entries and
+    ``-inf`` elsewhere; a row of only ``-inf``, or with a NaN, is NaN. An
+    exact value below the most negative finite number of the dtype is
+    returned as ``-inf``, its correctly rounded value.
+
+    References
+    ----------
+    Blanchard, P., Higham, D. J. and Higham, N. J. (2021). Accurately
+    computing the log-sum-exp and softmax functions. *IMA Journal of
+    Numerical Analysis*, 41(4), 2311-2330.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from softmax_lib import log_softmax
+    >>> log_softmax([1.0, 2.0, 3.0]).round(6)
+    array([-2.407606, -1.407606, -0.407606])
+    >>> log_softmax([0.0, -1000.0])      # log(softmax(.)) gives -inf here
+    array([    0., -1000.])
+    >>> eps = np.finfo(np.float32).eps
+    >>> x = np.array([1 - np.log(eps), 0], dtype=np.float32)
+    >>> log_softmax(x)[0]                # -log1p(eps / e), correctly rounded
+    np.float32(-4.3854666e-08)
+    """
+    out_dtype, z, ax, temperature = _logits(x, axis, temperature)
+    if z.shape[ax] == 0:
+        return np.empty(z.shape, dtype=out_dtype)
+    m, top, out = _shifted(z, ax, temperature)
+    out -= _log1p_rest(out, top, ax)
+    posinf_rows = np.isposinf(m)
+    if posinf_rows.any():
+        with np.errstate(divide="ignore"):  # log(0) = -inf for the finite entries
+            out = np.where(posinf_rows, np.log(_share_of_posinf(z, ax)), out)
+    return _to_dtype(out, out_dtype)
+
+
+def logsumexp(x, axis=-1, *, keepdims=False):
+    r"""Log-sum-exp of ``x`` along ``axis``: :math:`\log \sum_i e^{x_i}`.
+
+    .. math::
+
+        \operatorname{LSE}(z) = m + \log\Bigl(1 + \sum_{j \ne a} e^{z_j - m}\Bigr),
+        \qquad m = z_a = \max_j z_j
+
+    Parameters
+    ----------
+    x : array_like
+        Any shape with at least one dimension.
+    axis : int, optional
+        The axis to reduce (default: the last).
+    keepdims : bool, optional
+        Keep the reduced axis with length 1.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``x.shape`` without ``axis`` (or with length 1 there if ``keepdims``).
+
+    Raises
+    ------
+    TypeError, ValueError
+        As for :func:`softmax`.
+
+    Notes
+    -----
+    ``max(z) <= LSE(z) <= max(z) + log K``, so LSE is a smooth maximum; its
+    gradient is ``softmax(z)``.
+
+    Algorithm: Blanchard, Higham and Higham (2021), Algorithm 5.1. Shifting
+    by the maximum prevents overflow; taking the maximum's own term (exactly
+    1) out of the sum and using ``log1p`` keeps the rest of the sum even when
+    it is below the rounding unit: ``logsumexp([0, -40])`` is
+    ``4.248354255291589e-18`` here, where ``log(sum(exp(z - m)))`` gives 0.
+
+    Special values: a ``+inf`` entry gives ``+inf``; a row of only ``-inf``
+    gives ``-inf`` (the log of an empty sum of exponentials, 0); a NaN gives
+    NaN; a reduced axis of length 0 gives ``-inf``.
+
+    References
+    ----------
+    Blanchard, P., Higham, D. J. and Higham, N. J. (2021). Accurately
+    computing the log-sum-exp and softmax functions. *IMA Journal of
+    Numerical Analysis*, 41(4), 2311-2330.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from softmax_lib import logsumexp
+    >>> print(logsumexp([0.0, -40.0]))
+    4.248354255291589e-18
+    >>> logsumexp([[1000.0, 1000.0], [-np.inf, -np.inf]]).round(6)
+    array([1000.693147,        -inf])
+    """
+    out_dtype, z, ax, _ = _logits(x, axis)
+    if not isinstance(keepdims, (bool, np.bool_)):
+        raise TypeError(f"keepdims must be True or False, got {keepdims!r}")
+    if z.shape[ax] == 0:
+        shape = list(z.shape)
+        shape[ax] = 1
+        out = np.full(shape, -np.inf, dtype=out_dtype)
+    else:
+        m, top, d = _shifted(z, ax)
+        out = m + _log1p_rest(d, top, ax)
+        np.copyto(out, m, where=np.isinf(m))  # a sum containing e^{+inf}, or of only e^{-inf}
+    if not keepdims:
+        out = np.squeeze(out, axis=ax)
+    return _to_dtype(out, out_dtype)
+
+
+def sigmoid(x):
+    r"""The logistic sigmoid :math:`\sigma(x) = 1 / (1 + e^{-x})`, elementwise.
+
+    Parameters
+    ----------
+    x : array_like
+        Any shape, including a scalar.
+
+    Returns
+    -------
+    numpy.ndarray or numpy scalar
+        Values in ``[0, 1]``, same shape as ``x`` (a NumPy scalar for a scalar).
+
+    Raises
+    ------
+    TypeError
+        If ``x`` is not real numeric data.
+
+    Notes
+    -----
+    ``sigmoid(x) = softmax([x, 0])[0]``: it is the two-class softmax of the
+    logit difference.
+
+    Algorithm: for ``x >= 0`` use ``1 / (1 + e^{-x})`` and for ``x < 0`` use
+    ``e^{x} / (1 + e^{x})``, so the exponent is never positive and nothing
+    overflows. ``sigmoid(+inf) = 1``, ``sigmoid(-inf) = 0``, NaN stays NaN.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from softmax_lib import sigmoid
+    >>> sigmoid([-1000.0, 0.0, 1000.0])
+    array([0. , 0.5, 1. ])
+    >>> print(sigmoid(-50.0))
+    1.9287498479639178e-22
+    """
+    arr = as_float_array(x, "x")
+    z = arr.astype(compute_dtype(arr.dtype), copy=False)
+    e = np.exp(-np.abs(z))  # e^{-|x|} <= 1: never overflows
+    out = np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(z.dtype, copy=False)
+    out = out.astype(arr.dtype, copy=False)
+    return out[()] if out.ndim == 0 else out

@@ -1,0 +1,432 @@
+r"""The cross-entropy loss on logits, and its gradient with respect to the logits.
+
+The semantics are those of PyTorch's ``torch.nn.functional.cross_entropy``,
+with one change of layout: the classes are on the **last** axis here, where
+PyTorch puts them on axis 1.
+
+Every variant of the loss (class-index or probability targets, class
+weights, label smoothing, ignored rows) is one formula. With
+:math:`\ell = \operatorname{log\_softmax}(z)` for a row of logits :math:`z`,
+
+.. math::
+
+    L = -\sum_{c=1}^{C} w_c\, q_c\, \ell_c,
+    \qquad
+    \frac{\partial L}{\partial z_k} = p_k \sum_{c=1}^{C} w_c q_c \;-\; w_k q_k,
+
+where :math:`p = \operatorname{softmax}(z)`, :math:`w` are the class weights
+and :math:`q` is the effective (smoothed) target of the row. The private
+helper ``_cross_entropy_terms`` computes :math:`\ell`, the products
+:math:`w_c q_c`, which rows take part, and the divisor of the mean, once for
+both :func:`cross_entropy` and :func:`cross_entropy_grad`, so the loss and its
+gradient cannot disagree about the options.
+"""
+
+from typing import NamedTuple
+
+import numpy as np
+
+from ._checks import as_float_array, compute_dtype, integer, one_of, real_number
+from .activations import log_softmax
+
+__all__ = ["cross_entropy", "cross_entropy_grad"]
+
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+class _Terms(NamedTuple):
+    """What the loss and its gradient share, in the compute dtype.
+
+    ``weighted_target[..., c]`` is :math:`w_c q_c` (all zero in ignored rows),
+    ``active`` marks the rows that take part, and ``divisor`` is what the sum
+    of the row losses is divided by (1 unless ``reduction="mean"``).
+    """
+
+    log_probs: np.ndarray
+    weighted_target: np.ndarray
+    active: np.ndarray
+    divisor: np.floating
+    reduction: str
+    out_dtype: np.dtype
+
+
+def _cross_entropy_terms(logits, target, weight, ignore_index, reduction, label_smoothing):
+    """Validate the arguments of the loss and compute the shared terms."""
+    scores = as_float_array(logits, "logits")
+    if scores.ndim == 0:
+        raise ValueError(
+            "logits must have at least one dimension (the class axis, last), got a scalar"
+        )
+    n_classes = scores.shape[-1]
+    if n_classes == 0:
+        raise ValueError(f"logits must have at least one class, got shape {scores.shape}")
+    dtype = compute_dtype(scores.dtype)
+    rows_shape = scores.shape[:-1]
+
+    ignore_index = integer(ignore_index, "ignore_index")
+    reduction = one_of(reduction, _REDUCTIONS, "reduction")
+    smoothing = real_number(label_smoothing, "label_smoothing")
+    if not 0.0 <= smoothing <= 1.0:
+        raise ValueError(f"label_smoothing must be in [0, 1], got {label_smoothing!r}")
+    class_weight = _class_weight(weight, n_classes, dtype)
+    kind, labels = _target(target, scores.shape)
+
+    if kind == "index":
+        active = labels != ignore_index
+        outside = active & ((labels < 0) | (labels >= n_classes))
+        if outside.any():
+            raise IndexError(
+                f"target holds the class index {labels[outside][0]}, outside [0, {n_classes}) "
+                f"and not ignore_index={ignore_index}"
+            )
+        safe_labels = np.where(active, labels, 0)
+        one_hot = (safe_labels[..., None] == np.arange(n_classes)).astype(dtype)
+        # PyTorch's split (1 - eps) * nll + (eps / C) * sum_c w_c (-l_c), as one q.
+        smoothed = one_hot * dtype.type(1.0 - smoothing) + dtype.type(smoothing / n_classes)
+        weighted_target = smoothed * class_weight * active[..., None]
+        divisor = np.sum(class_weight[safe_labels] * active, dtype=dtype)
+    else:
+        if ignore_index >= 0:
+            # PyTorch refuses this too: a class to ignore makes no sense for soft targets.
+            raise ValueError(
+                f"ignore_index={ignore_index} is not supported with probability targets "
+                "(a floating target); it must be negative, and it has no effect"
+            )
+        active = np.ones(rows_shape, dtype=bool)
+        smoothed = labels.astype(dtype)
+        if smoothing > 0.0:
+            smoothed = smoothed * dtype.type(1.0 - smoothing) + dtype.type(smoothing / n_classes)
+        weighted_target = smoothed * class_weight
+        divisor = dtype.type(active.size)
+
+    if reduction != "mean":
+        divisor = dtype.type(1.0)
+    # The row-wise stable log-softmax (max shift and log1p): never log(softmax(z)).
+    log_probs = log_softmax(scores.astype(dtype, copy=False))
+    return _Terms(log_probs, weighted_target, active, divisor, reduction, scores.dtype)
+
+
+def _class_weight(weight, n_classes, dtype):
+    """The class weights as a finite array of shape ``(n_classes,)`` (ones if None)."""
+    if weight is None:
+        return np.ones(n_classes, dtype=dtype)
+    class_weight = as_float_array(weight, "weight")
+    if class_weight.shape != (n_classes,):
+        raise ValueError(
+            f"weight must have shape ({n_classes},), one weight per class, "
+            f"got shape {class_weight.shape}"
+        )
+    if not np.all(np.isfinite(class_weight)):
+        raise ValueError("weight must be finite")
+    return class_weight.astype(dtype)
+
+
+def _target(target, logits_shape):
+    """Classify ``target`` as ``("index", int64 array)`` or ``("probability", float array)``."""
+    try:
+        labels = np.asarray(target)
+    except (ValueError, TypeError) as exc:  # ragged nested sequences
+        raise TypeError(f"target must be a numeric array; {exc}") from None
+    rows_shape = logits_shape[:-1]
+    if labels.dtype.kind in "iu":
+        if labels.shape != rows_shape:
+            raise ValueError(
+                f"target of class indices (an integer array) must have shape "
+                f"logits.shape[:-1] = {rows_shape}, got {labels.shape}; for class "
+                "probabilities pass a floating array of the shape of logits"
+            )
+        if labels.dtype.kind == "u" and labels.size and labels.max() > np.iinfo(np.int64).max:
+            raise IndexError(f"target holds the class index {labels.max()}, far out of range")
+        return "index", labels.astype(np.int64)
+    if labels.dtype.kind == "f":
+        if labels.shape != logits_shape:
+            raise ValueError(
+                f"target of class probabilities (a floating array) must have the shape of "
+                f"logits, {logits_shape}, got {labels.shape}; for class indices pass an "
+                "integer array"
+            )
+        return "probability", labels
+    if labels.dtype.kind == "b":
+        raise TypeError(
+            "target must be integer class indices or floating class probabilities, got a "
+            "bool array (ambiguous: cast it to int for indices or to float for probabilities)"
+        )
+    raise TypeError(
+        "target must be integer class indices or floating class probabilities, "
+        f"got an array of dtype {labels.dtype}"
+    )
+
+
+def cross_entropy(
+    logits, target, *, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0
+):
+    r"""The cross-entropy loss of ``logits`` against ``target``.
+
+    The semantics are those of PyTorch's ``torch.nn.functional.cross_entropy``
+    with the class axis moved from position 1 to the last position.
+
+    For one row of logits :math:`z \in \mathbb{R}^C`, with log-probabilities
+    :math:`\ell = \operatorname{log\_softmax}(z)`, class weights :math:`w`
+    (all 1 when ``weight`` is None) and label smoothing :math:`\varepsilon`,
+
+    .. math::
+
+        L = -\sum_{c=1}^{C} w_c\, q_c\, \ell_c
+
+    where the effective target :math:`q` is
+
+    * for a class index :math:`y`:
+      :math:`q_c = (1 - \varepsilon)\,[c = y] + \varepsilon / C`, that is
+
+      .. math::
+
+          L = (1 - \varepsilon)\, w_y\, (-\ell_y)
+              + \frac{\varepsilon}{C} \sum_{c=1}^{C} w_c\, (-\ell_c);
+
+    * for class probabilities :math:`t`:
+      :math:`q_c = (1 - \varepsilon)\, t_c + \varepsilon / C`.
+
+    A row whose class index equals ``ignore_index`` has loss 0. The mean
+    divides the sum of the row losses :math:`L_n` by
+
+    .. math::
+
+        D = \sum_{n:\, y_n \ne \text{ignore\_index}} w_{y_n}
+        \quad\text{(class indices)},
+        \qquad
+        D = N \quad\text{(probabilities)},
+
+    so with class indices and no weights it is the number of rows not
+    ignored, and with probabilities it is the number of rows :math:`N`
+    whatever the weights.
+
+    Parameters
+    ----------
+    logits : array_like
+        Unnormalised scores, shape ``(..., C)`` with the classes on the last
+        axis and ``C >= 1``. A 1-D array is one unbatched row.
+    target : array_like
+        Either integer class indices of shape ``logits.shape[:-1]`` (a 0-d
+        integer for 1-D ``logits``), or floating class probabilities of the
+        shape of ``logits``. The dtype decides: integer means indices, float
+        means probabilities (even when every value is 0.0 or 1.0). Neither
+        kind is checked to be a distribution, as in PyTorch.
+    weight : array_like, optional
+        Finite class weights of shape ``(C,)``; None means all 1.
+    ignore_index : int, optional
+        Class-index targets equal to it are ignored (default -100). With
+        probability targets it has no effect and, as in PyTorch, must be
+        negative.
+    reduction : {"mean", "sum", "none"}, optional
+        ``"mean"``: the weighted mean :math:`\sum_n L_n / D`; ``"sum"``:
+        :math:`\sum_n L_n`; ``"none"``: the row losses :math:`L_n`.
+    label_smoothing : float, optional
+        :math:`\varepsilon \in [0, 1]`; 0 (the default) means no smoothing,
+        1 a uniform target.
+
+    Returns
+    -------
+    numpy.floating or numpy.ndarray
+        A NumPy scalar for ``"mean"`` and ``"sum"``; for ``"none"`` an array
+        of shape ``logits.shape[:-1]`` (0-d for 1-D ``logits``). float16,
+        float32 and float64 logits keep their dtype; bool and integer logits
+        give float64.
+
+    Raises
+    ------
+    TypeError
+        If ``logits``, ``target`` or ``weight`` is not real numeric data, if
+        ``target`` is a bool array, if ``ignore_index`` is not an integer,
+        ``label_smoothing`` not a real number or ``reduction`` not a string.
+    ValueError
+        If ``logits`` is a scalar or has no classes, ``target`` has the wrong
+        shape for its kind, ``weight`` is not of shape ``(C,)`` or not finite,
+        ``label_smoothing`` is outside ``[0, 1]``, ``reduction`` is unknown,
+        or ``ignore_index >= 0`` comes with probability targets.
+    IndexError
+        If a class index is outside ``[0, C)`` and is not ``ignore_index``.
+
+    See Also
+    --------
+    cross_entropy_grad : the gradient of this loss with respect to ``logits``.
+
+    Notes
+    -----
+    Algorithm: :math:`\ell` comes from :func:`~softmax_lib.log_softmax`
+    (shift by the row maximum, ``log1p`` of the remaining sum), never from
+    ``log(softmax(z))``, which turns a probability that underflows to 0 into
+    an infinite loss although :math:`-\ell_c` is an ordinary number.
+    float16 logits are computed in float32 and rounded once at the end.
+
+    Special cases, chosen and tested:
+
+    * Ignored rows have loss 0 and take no part, even if their logits are NaN.
+    * A mean over no rows (an empty batch, or every target ignored) is 0/0,
+      NaN, as in PyTorch; the sum is 0 and ``"none"`` gives an empty array
+      or zeros. A weighted mean whose weights sum to 0 is NaN too.
+    * A NaN logit makes the loss of its row NaN and no other row's.
+    * A ``-inf`` logit is a class with probability 0: its loss is ``+inf``
+      if the row's effective target puts weight on it, and it adds nothing
+      otherwise (the convention :math:`0 \cdot \log 0 = 0`, the limit).
+      PyTorch agrees for class indices without smoothing but returns NaN for
+      probability targets, and under smoothing for a class of weight 0.
+    * ``+inf`` logits follow :func:`~softmax_lib.log_softmax`: the ``n``
+      infinite entries share the probability, so their :math:`\ell` is
+      :math:`-\log n` and every other :math:`\ell` is ``-inf``. PyTorch
+      returns NaN for such rows.
+
+    The loss is :math:`\ge 0` whenever the weights and targets are
+    non-negative, because every :math:`\ell_c \le 0`. With probability
+    targets it is the cross-entropy :math:`H(q, p)` of the distributions when
+    ``weight`` is None, and it is minimised by :math:`p = q`, not 0 unless
+    :math:`q` is one-hot.
+
+    References
+    ----------
+    PyTorch documentation, ``torch.nn.functional.cross_entropy`` and
+    ``torch.nn.CrossEntropyLoss`` (the semantics reproduced here),
+    https://pytorch.org/docs/stable/generated/torch.nn.CrossEntropyLoss.html
+
+    Szegedy, C., Vanhoucke, V., Ioffe, S., Shlens, J. and Wojna, Z. (2016).
+    Rethinking the Inception architecture for computer vision. *CVPR*,
+    2818-2826 (label smoothing).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from softmax_lib import cross_entropy
+    >>> logits = np.array([[2.0, 1.0, 0.1],
+    ...                    [0.5, 2.5, 0.3]])
+    >>> print(cross_entropy(logits, [0, 1]).round(6))
+    0.31854
+    >>> cross_entropy(logits, [0, 1], reduction="none").round(6)
+    array([0.41703, 0.22005])
+
+    Ignored rows, class weights and label smoothing:
+
+    >>> print(cross_entropy(logits, [0, -100]).round(6))
+    0.41703
+    >>> w = np.array([1.0, 3.0, 1.0])
+    >>> print(cross_entropy(logits, [0, 1], weight=w).round(6))  # (0.41703 + 3 * 0.22005) / 4
+    0.269295
+    >>> print(cross_entropy(logits, [0, 1], label_smoothing=0.1).round(6))
+    0.436873
+
+    Probability targets (a float array of the shape of ``logits``):
+
+    >>> soft = np.array([[0.8, 0.2, 0.0],
+    ...                  [0.0, 1.0, 0.0]])
+    >>> print(cross_entropy(logits, soft).round(6))
+    0.41854
+
+    Far-apart logits, where ``log(softmax(.))`` would give ``inf``:
+
+    >>> print(cross_entropy([0.0, -1000.0], 1))
+    1000.0
+    """
+    terms = _cross_entropy_terms(logits, target, weight, ignore_index, reduction, label_smoothing)
+    with np.errstate(invalid="ignore"):  # 0 * (-inf): patched just below
+        products = terms.weighted_target * terms.log_probs
+    # A class with probability 0 that the target does not weigh adds 0 (0 log 0 = 0).
+    products[(terms.weighted_target == 0) & np.isneginf(terms.log_probs)] = 0.0
+    # 0.0 - sum rather than -sum, so a loss of zero prints as 0 and not -0.
+    row_loss = 0.0 - products.sum(axis=-1)
+    row_loss = np.where(terms.active, row_loss, 0.0).astype(row_loss.dtype, copy=False)
+    if terms.reduction == "none":
+        return row_loss.astype(terms.out_dtype)
+    with np.errstate(invalid="ignore", divide="ignore"):  # an empty mean is 0/0 = NaN
+        reduced = row_loss.sum() / terms.divisor
+    return terms.out_dtype.type(reduced)
+
+
+def cross_entropy_grad(
+    logits, target, *, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0
+):
+    r"""The gradient of :func:`cross_entropy` with respect to ``logits``.
+
+    For ``reduction="none"`` it is the gradient of the sum of the row
+    losses. For one row, with :math:`p = \operatorname{softmax}(z)` and the
+    effective target :math:`q` and weights :math:`w` of :func:`cross_entropy`,
+
+    .. math::
+
+        \frac{\partial L}{\partial z_k}
+        = -\sum_c w_c q_c\,(\delta_{ck} - p_k)
+        = p_k \sum_{c=1}^{C} w_c q_c \;-\; w_k q_k ,
+
+    which is
+
+    * for a class index :math:`y` without weights or smoothing:
+      :math:`p_k - [k = y]`;
+    * for a class index with weights and smoothing:
+      :math:`p_k \bigl((1-\varepsilon) w_y + \tfrac{\varepsilon}{C}\sum_c w_c\bigr)
+      - w_k \bigl((1-\varepsilon)[k = y] + \tfrac{\varepsilon}{C}\bigr)`;
+    * for probabilities :math:`t` (smoothed to :math:`q`):
+      :math:`p_k \sum_c w_c q_c - w_k q_k`, and :math:`p - q` when
+      ``weight`` is None and :math:`t` sums to 1.
+
+    ``"mean"`` divides every row by the mean's denominator :math:`D` (see
+    :func:`cross_entropy`); ignored rows get 0.
+
+    Parameters
+    ----------
+    logits, target, weight, ignore_index, reduction, label_smoothing
+        As for :func:`cross_entropy`.
+
+    Returns
+    -------
+    numpy.ndarray
+        The shape and dtype of the logits (float64 for bool and integer
+        logits).
+
+    Raises
+    ------
+    TypeError, ValueError, IndexError
+        As for :func:`cross_entropy`.
+
+    Notes
+    -----
+    The formula is analytic, not automatic differentiation; it shares its
+    inputs (:math:`\ell`, the products :math:`w_c q_c`, the rows that take
+    part and :math:`D`) with :func:`cross_entropy` through one private
+    helper, and :math:`p = e^{\ell}`. A row of the gradient sums to 0 when
+    ``weight`` is None and the row's target sums to 1, because ``p`` does.
+
+    Special cases: ignored rows get 0 even if their logits are NaN (PyTorch's
+    autograd gives NaN there); when every target is ignored the gradient of
+    the NaN mean is 0 everywhere, as in PyTorch; a NaN logit makes its own
+    row NaN and no other. A ``-inf`` logit has :math:`p_k = 0`, so its entry
+    is :math:`-w_k q_k`. Rows with ``+inf`` logits use the probabilities of
+    :func:`~softmax_lib.softmax` (equal shares for the infinite entries).
+
+    References
+    ----------
+    PyTorch documentation, ``torch.nn.functional.cross_entropy``,
+    https://pytorch.org/docs/stable/generated/torch.nn.functional.cross_entropy.html
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from softmax_lib import cross_entropy_grad, softmax
+    >>> logits = np.array([[2.0, 1.0, 0.1],
+    ...                    [0.5, 2.5, 0.3]])
+    >>> cross_entropy_grad(logits, [0, 1]).round(6)
+    array([[-0.170499,  0.121216,  0.049283],
+           [ 0.054302, -0.09876 ,  0.044459]])
+    >>> one_hot = np.eye(3)[[0, 1]]
+    >>> np.allclose(cross_entropy_grad(logits, [0, 1]), (softmax(logits) - one_hot) / 2)
+    True
+
+    An ignored row gets no gradient:
+
+    >>> cross_entropy_grad(logits, [0, -100], reduction="sum").round(6)
+    array([[-0.340999,  0.242433,  0.098566],
+           [ 0.      ,  0.      ,  0.      ]])
+    """
+    terms = _cross_entropy_terms(logits, target, weight, ignore_index, reduction, label_smoothing)
+    probs = np.exp(terms.log_probs)
+    target_mass = terms.weighted_target.sum(axis=-1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):  # inf targets; a zero-weight mean
+        grad = (probs * target_mass - terms.weighted_target) / terms.divisor
+    grad = np.where(terms.active[..., None], grad, 0.0)
+    return grad.astype(terms.out_dtype)
