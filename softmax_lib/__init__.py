@@ -7,6 +7,11 @@ last unless an argument says otherwise):
 * :func:`softmax_jacobian`, :func:`softmax_jvp`, :func:`softmax_vjp`,
   :func:`numerical_gradient`
 * :func:`cross_entropy`, :func:`cross_entropy_grad`
+* :func:`entropy`, :func:`kl_divergence`, :func:`huffman_code`,
+  :func:`average_code_length`, :func:`kraft_sum` (the cross-entropy of two
+  distributions is :func:`softmax_lib.information.cross_entropy`)
+* :func:`l1_loss`, :func:`mse_loss`, :func:`huber_loss` and their gradients
+  :func:`l1_loss_grad`, :func:`mse_loss_grad`, :func:`huber_loss_grad`
 * :func:`online_softmax` and its (max, normaliser) states: :class:`NormalizerState`,
   :func:`state_of`, :func:`merge`, :func:`running_states`, :func:`softmax_from_state`,
   :func:`online_attention`
@@ -15,8 +20,17 @@ The SymPy verification engine lives in :mod:`softmax_lib.symbolic`.
 """
 
 from .activations import log_softmax, logsumexp, sigmoid, softmax
+from .information import average_code_length, entropy, huffman_code, kl_divergence, kraft_sum
 from .jacobians import numerical_gradient, softmax_jacobian, softmax_jvp, softmax_vjp
 from .losses import cross_entropy, cross_entropy_grad
+from .regression_losses import (
+    huber_loss,
+    huber_loss_grad,
+    l1_loss,
+    l1_loss_grad,
+    mse_loss,
+    mse_loss_grad,
+)
 from .online import (
     NormalizerState,
     merge,
@@ -38,6 +52,17 @@ __all__ = [
     "numerical_gradient",
     "cross_entropy",
     "cross_entropy_grad",
+    "entropy",
+    "kl_divergence",
+    "huffman_code",
+    "average_code_length",
+    "kraft_sum",
+    "l1_loss",
+    "l1_loss_grad",
+    "mse_loss",
+    "mse_loss_grad",
+    "huber_loss",
+    "huber_loss_grad",
     "online_softmax",
     "NormalizerState",
     "state_of",

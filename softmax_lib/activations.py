@@ -22,6 +22,14 @@ from ._checks import as_float_array, class_axis, compute_dtype, positive_finite
 __all__ = ["softmax", "log_softmax", "logsumexp", "sigmoid"]
 
 
+# Rows are processed in blocks of about this many bytes. Every pass over a
+# block (argmax, shift, exponential, sum, scale) then runs while the block is
+# in the CPU's cache, so the logits travel from memory once and the result
+# travels back once, however many passes the algorithm makes, and scratch
+# buffers are the size of a block, not of the input.
+_BLOCK_BYTES = 1 << 19
+
+
 def _logits(x, axis, temperature=1.0):
     """Validate the arguments; return ``(output dtype, z, axis, temperature)``."""
     arr = as_float_array(x, "x")
@@ -31,41 +39,127 @@ def _logits(x, axis, temperature=1.0):
     return arr.dtype, z, ax, temperature
 
 
-def _shifted(z, ax, temperature=1.0):
-    """The row maximum's position ``top`` and the shifted logits ``(z - z_top) / T``.
+def _rows(z, ax):
+    """``z`` as a C-contiguous matrix of rows ``(n, K)``, the class axis last.
 
-    The maximum's own entry is exactly 0. Shifting before dividing means that
-    a small ``T`` can only push a logit towards ``-inf`` (its probability
-    underflows to 0, as it should), never overflow one to ``+inf``. Entries
-    more than the largest float below the maximum become ``-inf``, which is
-    their correctly rounded value. Rows with an infinite or NaN maximum give
-    NaN here; callers patch the infinite ones.
+    A view when the class axis is already the last axis of a C-contiguous
+    array (the common case); a copy otherwise. Returns the matrix and the
+    shape of ``z`` with its class axis moved last, for :func:`_from_rows`.
+    Every row is then computed by the same operations, whatever the layout
+    of the input and wherever the row falls in the batch.
     """
-    top = np.argmax(z, axis=ax, keepdims=True)
-    m = np.take_along_axis(z, top, axis=ax)
-    with np.errstate(invalid="ignore", over="ignore"):
-        d = np.subtract(z, m)
-        if temperature != 1.0:
-            # In float64, so that a T below float32's range does not become 0.
-            d = (d / np.float64(temperature)).astype(z.dtype, copy=False)
-    return m, top, d
+    moved = z if ax == z.ndim - 1 else np.moveaxis(z, ax, -1)
+    return np.ascontiguousarray(moved).reshape(-1, moved.shape[-1]), moved.shape
 
 
-def _log1p_rest(d, top, ax):
-    """``log(1 + sum_{j != top} e^{d_j})``: the log of the shifted sum, tiny terms kept."""
-    e = np.exp(d)
-    np.put_along_axis(e, top, 0.0, axis=ax)
-    return np.log1p(e.sum(axis=ax, keepdims=True))
+def _from_rows(out, moved_shape, ax):
+    """Put a result of shape ``(n, K)`` (or ``(n, 1)``, a reduction) back in ``z``'s layout."""
+    out = out.reshape(moved_shape[:-1] + out.shape[-1:])
+    return out if ax == len(moved_shape) - 1 else np.moveaxis(out, -1, ax)
 
 
-def _share_of_posinf(z, ax):
-    """Softmax of rows that contain ``+inf``: equal shares for the ``+inf`` entries.
+def _rows_per_block(rows):
+    return max(1, _BLOCK_BYTES // max(1, rows.shape[1] * rows.itemsize))
 
-    Rows without ``+inf`` give NaN (0 / 0); callers discard them.
+
+def _blocks(rows):
+    """Slices of consecutive rows of about ``_BLOCK_BYTES`` each."""
+    n_rows, step = rows.shape[0], _rows_per_block(rows)
+    for start in range(0, n_rows, step):
+        yield slice(start, min(start + step, n_rows))
+
+
+def _exp_shifted(z, shifted, exps, temperature=1.0):
+    """Shift a block of rows by its maxima and exponentiate; return ``(m, top, rest)``.
+
+    ``z``, ``shifted`` and ``exps`` are C-contiguous ``(n, K)`` blocks
+    (``shifted`` and ``exps`` may be the same buffer). Writes
+    ``(z - m) / T`` into ``shifted`` and its exponential into ``exps``, with
+    the maximum's own term, exactly ``e^0 = 1``, set to 0, so that
+    ``rest = sum_{j != top} e^{(z_j - m)/T}`` (shape ``(n, 1)``) keeps terms
+    far below the rounding unit of ``1 + rest``. ``m`` (shape ``(n, 1)``)
+    holds the row maxima and ``top`` their flat positions in the block.
+
+    Shifting before dividing means that a small ``T`` can only push a logit
+    towards ``-inf`` (its probability underflows to 0, as it should), never
+    overflow one to ``+inf``. Entries more than the largest float below the
+    maximum become ``-inf``, their correctly rounded value. Rows with an
+    infinite or NaN maximum give NaN here; callers patch them.
     """
+    n_rows, n_classes = z.shape
+    top = np.argmax(z, axis=1)
+    top += np.arange(0, n_rows * n_classes, n_classes)
+    m = np.take(z, top).reshape(n_rows, 1)
+    np.subtract(z, m, out=shifted)
+    if temperature != 1.0:
+        # In float64, so that a T below float32's range does not become 0.
+        shifted[...] = shifted / np.float64(temperature)
+    np.exp(shifted, out=exps)
+    np.put(exps, top, 0.0)
+    return m, top, exps.sum(axis=1, keepdims=True)
+
+
+def _softmax_rows(z, out, temperature=1.0, divisor=None):
+    """Softmax of a block of rows into ``out`` (see :func:`softmax`), divided by ``divisor``.
+
+    ``divisor`` (a positive scalar of ``out``'s dtype, or None for 1) is
+    folded into the normalisation, which costs nothing: the mean of a loss's
+    gradient needs ``softmax / D``.
+    """
+    m, top, rest = _exp_shifted(z, out, out, temperature)
+    total = rest + 1
+    # The maximum's own share 1 / (1 + rest), written as 1 - rest / (1 + rest)
+    # when rest is small: then it does not inherit the rounding of 1 + rest,
+    # and a rest below the rounding unit still counts (1 - 4.4e-08 in float32
+    # is 0.99999994, not 1). Tied maxima have rest >= 1 and keep 1 / total.
+    share = np.where(rest <= 0.25, 1 - rest / total, 1 / total)
+    if divisor is not None:
+        total *= divisor
+        share /= divisor
+    out /= total
+    np.put(out, top, share)
+    if not np.isfinite(m).all():
+        m = m.ravel()
+        # A NaN maximum (a row with a NaN) or a -inf one (a row of only -inf):
+        # the maximum's own term was set aside, so spoil the row explicitly.
+        out[~(m > -np.inf)] = np.nan
+        posinf_rows = m == np.inf
+        if posinf_rows.any():
+            shares = _share_of_posinf(z[posinf_rows])
+            out[posinf_rows] = shares if divisor is None else shares / divisor
+
+
+def _log_softmax_rows(z, out, work, temperature=1.0):
+    """Log-softmax of a block of rows into ``out``; ``work`` is scratch of the same shape."""
+    m, _, rest = _exp_shifted(z, out, work, temperature)
+    out -= np.log1p(rest)
+    if not np.isfinite(m).all():
+        posinf_rows = m.ravel() == np.inf
+        if posinf_rows.any():  # log(0) = -inf for the finite entries
+            out[posinf_rows] = np.log(_share_of_posinf(z[posinf_rows]))
+
+
+def _logsumexp_rows(z, out, work):
+    """Log-sum-exp of a block of rows into ``out`` (shape ``(n, 1)``)."""
+    m, _, rest = _exp_shifted(z, work, work)
+    np.add(m, np.log1p(rest), out=out)
+    if not np.isfinite(m).all():
+        np.copyto(out, m, where=np.isinf(m))  # a sum containing e^{+inf}, or of only e^{-inf}
+
+
+def _share_of_posinf(z):
+    """Softmax of rows that contain ``+inf``: equal shares for the ``+inf`` entries."""
     hits = np.isposinf(z)
-    with np.errstate(invalid="ignore"):
-        return hits / hits.sum(axis=ax, keepdims=True)
+    return hits / hits.sum(axis=-1, keepdims=True)
+
+
+def _quiet():
+    """Silence the floating-point warnings of the special values handled on purpose.
+
+    ``inf - inf`` and ``NaN`` comparisons in rows with an infinite maximum,
+    overflow of a shift to ``-inf``, ``log(0)`` for an entry of probability 0.
+    """
+    return np.errstate(invalid="ignore", over="ignore", divide="ignore")
 
 
 def _to_dtype(out, dtype):
@@ -145,13 +239,12 @@ def softmax(x, axis=-1, *, temperature=1.0):
     out_dtype, z, ax, temperature = _logits(x, axis, temperature)
     if z.shape[ax] == 0:
         return np.empty(z.shape, dtype=out_dtype)
-    m, _, e = _shifted(z, ax, temperature)
-    np.exp(e, out=e)
-    e /= e.sum(axis=ax, keepdims=True)
-    posinf_rows = np.isposinf(m)
-    if posinf_rows.any():
-        e = np.where(posinf_rows, _share_of_posinf(z, ax), e)
-    return _to_dtype(e, out_dtype)
+    rows, moved_shape = _rows(z, ax)
+    out = np.empty_like(rows)
+    with _quiet():
+        for block in _blocks(rows):
+            _softmax_rows(rows[block], out[block], temperature)
+    return _to_dtype(_from_rows(out, moved_shape, ax), out_dtype)
 
 
 def log_softmax(x, axis=-1, *, temperature=1.0):
@@ -222,13 +315,14 @@ def log_softmax(x, axis=-1, *, temperature=1.0):
     out_dtype, z, ax, temperature = _logits(x, axis, temperature)
     if z.shape[ax] == 0:
         return np.empty(z.shape, dtype=out_dtype)
-    m, top, out = _shifted(z, ax, temperature)
-    out -= _log1p_rest(out, top, ax)
-    posinf_rows = np.isposinf(m)
-    if posinf_rows.any():
-        with np.errstate(divide="ignore"):  # log(0) = -inf for the finite entries
-            out = np.where(posinf_rows, np.log(_share_of_posinf(z, ax)), out)
-    return _to_dtype(out, out_dtype)
+    rows, moved_shape = _rows(z, ax)
+    out = np.empty_like(rows)
+    work = np.empty((min(_rows_per_block(rows), rows.shape[0]), rows.shape[1]), rows.dtype)
+    with _quiet():
+        for block in _blocks(rows):
+            _log_softmax_rows(rows[block], out[block], work[: block.stop - block.start],
+                              temperature)
+    return _to_dtype(_from_rows(out, moved_shape, ax), out_dtype)
 
 
 def logsumexp(x, axis=-1, *, keepdims=False):
@@ -296,9 +390,13 @@ def logsumexp(x, axis=-1, *, keepdims=False):
         shape[ax] = 1
         out = np.full(shape, -np.inf, dtype=out_dtype)
     else:
-        m, top, d = _shifted(z, ax)
-        out = m + _log1p_rest(d, top, ax)
-        np.copyto(out, m, where=np.isinf(m))  # a sum containing e^{+inf}, or of only e^{-inf}
+        rows, moved_shape = _rows(z, ax)
+        lse = np.empty((rows.shape[0], 1), rows.dtype)
+        work = np.empty((min(_rows_per_block(rows), rows.shape[0]), rows.shape[1]), rows.dtype)
+        with _quiet():
+            for block in _blocks(rows):
+                _logsumexp_rows(rows[block], lse[block], work[: block.stop - block.start])
+        out = _from_rows(lse, moved_shape, ax)
     if not keepdims:
         out = np.squeeze(out, axis=ax)
     return _to_dtype(out, out_dtype)

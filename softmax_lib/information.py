@@ -24,7 +24,9 @@ Conventions shared by every function here:
   for float32 and 0.031 for float16) raises ``ValueError`` naming the
   argument. The tolerance accepts anything rounded or summed in the input's
   precision and rejects counts, percentages and vectors with an entry
-  missing. There is no renormalisation.
+  missing. There is no renormalisation. (It is the dtype of the array
+  passed that counts: a float32 distribution converted to float64 is judged
+  by the float64 tolerance, so divide it by its sum after converting.)
 
 References
 ----------
@@ -149,7 +151,7 @@ def entropy(p, *, base=None):
 
     See Also
     --------
-    cross_entropy, kl_divergence, huffman_code
+    softmax_lib.information.cross_entropy, kl_divergence, huffman_code
 
     Notes
     -----
@@ -235,11 +237,11 @@ def cross_entropy(p, q, *, base=None):
         number.
     ValueError
         If ``p`` or ``q`` is not an array of distributions (see
-        :func:`entropy`), if their shapes differ, or if ``base`` is invalid.
+        :func:`~softmax_lib.entropy`), if their shapes differ, or if ``base`` is invalid.
 
     See Also
     --------
-    entropy, kl_divergence
+    softmax_lib.entropy, softmax_lib.kl_divergence
 
     Notes
     -----
@@ -362,7 +364,7 @@ def kl_divergence(p, q, *, base=None):
 
     See Also
     --------
-    entropy, cross_entropy
+    entropy, softmax_lib.information.cross_entropy
 
     Notes
     -----
@@ -452,7 +454,9 @@ def _codeword_lengths(code):
         if not isinstance(word, str):
             raise TypeError(f"code[{i}] must be a string of '0' and '1', got {word!r}")
         if word.strip("01"):
-            raise ValueError(f"code[{i}] must contain only the characters '0' and '1', got {word!r}")
+            raise ValueError(
+                f"code[{i}] must contain only the characters '0' and '1', got {word!r}"
+            )
     return [len(word) for word in words]
 
 
@@ -515,11 +519,14 @@ def huffman_code(p):
     that every symbol of an alphabet (say every letter, however rare in a
     text) can be encoded.
 
-    Optimality and bounds: :math:`H(p) \le L < H(p) + 1` in bits, with
-    :math:`L = H(p)` exactly when every :math:`p_i` is a power of 1/2 (a
-    dyadic distribution). For :math:`K \ge 2` the codeword lengths satisfy
-    Kraft's inequality with equality, :math:`\sum_i 2^{-\ell_i} = 1` (the
-    code tree is full).
+    Optimality and bounds, when at least two symbols have positive
+    probability: :math:`H(p) \le L < H(p) + 1` in bits, with :math:`L = H(p)` exactly when every :math:`p_i` is a power
+    of 1/2 (a dyadic distribution), and the codeword lengths satisfy Kraft's
+    inequality with equality, :math:`\sum_i 2^{-\ell_i} = 1` (the code tree
+    is full). A single symbol, or a distribution such as ``(1, 0)`` with
+    one certain outcome, carries no information (:math:`H = 0`), but a
+    codeword must have at least one bit to be written down, so :math:`L = 1
+    = H + 1` there.
 
     References
     ----------

@@ -15,7 +15,7 @@ With :math:`s = \operatorname{softmax}(z)`,
 
 import numpy as np
 
-from ._checks import as_float_array, positive_finite, same_shape
+from ._checks import as_float_array, compute_dtype, positive_finite, same_shape
 from .activations import softmax
 
 __all__ = ["softmax_jacobian", "softmax_jvp", "softmax_vjp", "numerical_gradient"]
@@ -122,11 +122,7 @@ def softmax_jvp(x, v, axis=-1):
     >>> np.allclose(softmax_jvp([1.0, 2.0, 3.0], v), 0.0)
     True
     """
-    s = softmax(x, axis)
-    tangent = as_float_array(v, "v")
-    same_shape(s, tangent, "x", "v")
-    tangent = _minus_entry_at_largest(tangent, s, axis)
-    return s * (tangent - np.sum(s * tangent, axis=axis, keepdims=True))
+    return _symmetric_jacobian_product(x, v, "v", axis)
 
 
 def softmax_vjp(x, g, axis=-1):
@@ -176,11 +172,24 @@ def softmax_vjp(x, g, axis=-1):
     >>> np.allclose(softmax_vjp(z, g), softmax(z) - y)
     True
     """
-    s = softmax(x, axis)
-    upstream = as_float_array(g, "g")
-    same_shape(s, upstream, "x", "g")
-    upstream = _minus_entry_at_largest(upstream, s, axis)
-    return s * (upstream - np.sum(upstream * s, axis=axis, keepdims=True))
+    return _symmetric_jacobian_product(x, g, "g", axis)
+
+
+def _symmetric_jacobian_product(x, w, name, axis):
+    """``J w = s * (w - s . w)`` for the symmetric softmax Jacobian ``J`` at ``x``.
+
+    The result has the promoted dtype of ``x`` and ``w``; float16 is computed
+    in float32 so that the dot product does not stall.
+    """
+    logits = as_float_array(x, "x")
+    vectors = as_float_array(w, name)
+    out_dtype = np.result_type(logits, vectors)
+    work_dtype = compute_dtype(out_dtype)
+    s = softmax(logits.astype(work_dtype, copy=False), axis)
+    same_shape(s, vectors, "x", name)
+    vectors = _minus_entry_at_largest(vectors.astype(work_dtype, copy=False), s, axis)
+    product = s * (vectors - np.sum(s * vectors, axis=axis, keepdims=True))
+    return product.astype(out_dtype, copy=False)
 
 
 def _minus_entry_at_largest(w, s, axis):

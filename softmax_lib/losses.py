@@ -19,7 +19,16 @@ and :math:`q` is the effective (smoothed) target of the row. The private
 helper ``_cross_entropy_terms`` computes :math:`\ell`, the products
 :math:`w_c q_c`, which rows take part, and the divisor of the mean, once for
 both :func:`cross_entropy` and :func:`cross_entropy_grad`, so the loss and its
-gradient cannot disagree about the options.
+gradient cannot disagree about the options; ``_problem`` validates the
+arguments for both.
+
+The commonest case, class indices without weights or smoothing, has a
+faster path: the loss needs only :math:`\ell_y`, which comes from each row's
+maximum and normaliser without forming the whole log-softmax array, and the
+gradient is :math:`(p - \mathbf{1}_y) / D` written block by block into one
+array. The values are those of the general formula: the loss to the last
+bit, the gradient up to rounding (:math:`p` is computed as the softmax
+rather than as :math:`e^{\ell}`).
 """
 
 from typing import NamedTuple
@@ -27,7 +36,15 @@ from typing import NamedTuple
 import numpy as np
 
 from ._checks import as_float_array, compute_dtype, integer, one_of, real_number
-from .activations import log_softmax
+from .activations import (
+    _blocks,
+    _exp_shifted,
+    _quiet,
+    _rows_per_block,
+    _share_of_posinf,
+    _softmax_rows,
+    log_softmax,
+)
 
 __all__ = ["cross_entropy", "cross_entropy_grad"]
 
@@ -50,8 +67,26 @@ class _Terms(NamedTuple):
     out_dtype: np.dtype
 
 
-def _cross_entropy_terms(logits, target, weight, ignore_index, reduction, label_smoothing):
-    """Validate the arguments of the loss and compute the shared terms."""
+class _Problem(NamedTuple):
+    """The validated arguments of the loss."""
+
+    scores: np.ndarray  # the logits, in the compute dtype
+    out_dtype: np.dtype
+    kind: str  # "index" or "probability"
+    labels: np.ndarray  # int64 class indices, or the probability targets
+    class_weight: np.ndarray | None  # None: no weights
+    ignore_index: int
+    reduction: str
+    smoothing: float
+
+    @property
+    def plain_indices(self):
+        """Class indices without weights or smoothing: the loss is ``-log_softmax(z)[y]``."""
+        return self.kind == "index" and self.class_weight is None and self.smoothing == 0.0
+
+
+def _problem(logits, target, weight, ignore_index, reduction, label_smoothing):
+    """Validate the arguments of the loss (every check, whatever is computed next)."""
     scores = as_float_array(logits, "logits")
     if scores.ndim == 0:
         raise ValueError(
@@ -61,16 +96,14 @@ def _cross_entropy_terms(logits, target, weight, ignore_index, reduction, label_
     if n_classes == 0:
         raise ValueError(f"logits must have at least one class, got shape {scores.shape}")
     dtype = compute_dtype(scores.dtype)
-    rows_shape = scores.shape[:-1]
 
     ignore_index = integer(ignore_index, "ignore_index")
     reduction = one_of(reduction, _REDUCTIONS, "reduction")
     smoothing = real_number(label_smoothing, "label_smoothing")
     if not 0.0 <= smoothing <= 1.0:
         raise ValueError(f"label_smoothing must be in [0, 1], got {label_smoothing!r}")
-    class_weight = _class_weight(weight, n_classes, dtype)
+    class_weight = None if weight is None else _class_weight(weight, n_classes, dtype)
     kind, labels = _target(target, scores.shape)
-
     if kind == "index":
         active = labels != ignore_index
         outside = active & ((labels < 0) | (labels >= n_classes))
@@ -79,6 +112,26 @@ def _cross_entropy_terms(logits, target, weight, ignore_index, reduction, label_
                 f"target holds the class index {labels[outside][0]}, outside [0, {n_classes}) "
                 f"and not ignore_index={ignore_index}"
             )
+    elif ignore_index >= 0:
+        # PyTorch refuses this too: a class to ignore makes no sense for soft targets.
+        raise ValueError(
+            f"ignore_index={ignore_index} is not supported with probability targets "
+            "(a floating target); it must be negative, and it has no effect"
+        )
+    return _Problem(scores.astype(dtype, copy=False), scores.dtype, kind, labels, class_weight,
+                    ignore_index, reduction, smoothing)
+
+
+def _cross_entropy_terms(problem):
+    """The terms shared by the loss and its gradient, for any options."""
+    scores, kind, labels, smoothing = problem.scores, problem.kind, problem.labels, problem.smoothing
+    dtype, n_classes, rows_shape = scores.dtype, scores.shape[-1], scores.shape[:-1]
+    class_weight = problem.class_weight
+    if class_weight is None:
+        class_weight = np.ones(n_classes, dtype=dtype)
+
+    if kind == "index":
+        active = labels != problem.ignore_index
         safe_labels = np.where(active, labels, 0)
         one_hot = (safe_labels[..., None] == np.arange(n_classes)).astype(dtype)
         # PyTorch's split (1 - eps) * nll + (eps / C) * sum_c w_c (-l_c), as one q.
@@ -86,12 +139,6 @@ def _cross_entropy_terms(logits, target, weight, ignore_index, reduction, label_
         weighted_target = smoothed * class_weight * active[..., None]
         divisor = np.sum(class_weight[safe_labels] * active, dtype=dtype)
     else:
-        if ignore_index >= 0:
-            # PyTorch refuses this too: a class to ignore makes no sense for soft targets.
-            raise ValueError(
-                f"ignore_index={ignore_index} is not supported with probability targets "
-                "(a floating target); it must be negative, and it has no effect"
-            )
         active = np.ones(rows_shape, dtype=bool)
         smoothed = labels.astype(dtype)
         if smoothing > 0.0:
@@ -99,11 +146,77 @@ def _cross_entropy_terms(logits, target, weight, ignore_index, reduction, label_
         weighted_target = smoothed * class_weight
         divisor = dtype.type(active.size)
 
-    if reduction != "mean":
+    if problem.reduction != "mean":
         divisor = dtype.type(1.0)
     # The row-wise stable log-softmax (max shift and log1p): never log(softmax(z)).
-    log_probs = log_softmax(scores.astype(dtype, copy=False))
-    return _Terms(log_probs, weighted_target, active, divisor, reduction, scores.dtype)
+    log_probs = log_softmax(scores)
+    return _Terms(log_probs, weighted_target, active, divisor, problem.reduction,
+                  problem.out_dtype)
+
+
+def _plain_rows(problem):
+    """The logits as a C-contiguous matrix of rows, the labels and the rows taking part."""
+    n_classes = problem.scores.shape[-1]
+    rows = np.ascontiguousarray(problem.scores).reshape(-1, n_classes)
+    labels = problem.labels.reshape(-1)
+    active = labels != problem.ignore_index
+    return rows, np.where(active, labels, 0), active
+
+
+def _plain_index_row_losses(problem):
+    r"""Row losses :math:`-\ell_y` for plain class indices (0 for ignored rows).
+
+    Only the target's log-probability is needed, so the log-softmax array is
+    never formed: for each block of rows, :math:`\ell_y = (z_y - m) -
+    \log(1 + \text{rest})` from the row maximum ``m`` and the sum ``rest`` of
+    the other shifted exponentials. These are the operations
+    :func:`~softmax_lib.log_softmax` performs at ``y``, so the value is the
+    same to the last bit.
+    """
+    rows, labels, active = _plain_rows(problem)
+    n_classes = rows.shape[1]
+    losses = np.empty(rows.shape[0], dtype=rows.dtype)
+    work = np.empty((min(_rows_per_block(rows), rows.shape[0]), n_classes), rows.dtype)
+    with _quiet():
+        for block in _blocks(rows):
+            z, y = rows[block], labels[block]
+            exps = work[: z.shape[0]]
+            m, _, rest = _exp_shifted(z, exps, exps)
+            picked = np.take(z, y + np.arange(0, z.size, n_classes))
+            log_p = (picked - m.ravel()) - np.log1p(rest.ravel())
+            if not np.isfinite(m).all():
+                posinf_rows = np.flatnonzero(m.ravel() == np.inf)
+                if posinf_rows.size:  # log_softmax's limit: log of the target's share
+                    share = _share_of_posinf(z[posinf_rows])
+                    log_p[posinf_rows] = np.log(share[np.arange(posinf_rows.size), y[posinf_rows]])
+            np.subtract(0.0, log_p, out=losses[block])
+    losses[~active] = 0.0
+    return losses.reshape(problem.scores.shape[:-1]), np.count_nonzero(active)
+
+
+def _plain_index_grad(problem):
+    """The gradient ``softmax(z) / D - onehot(y) / D`` for plain class indices, block by block.
+
+    ``D`` is the number of rows taking part for the mean, else 1; ignored
+    rows get 0. Dividing by ``D`` is folded into the softmax's own
+    normalisation, so the gradient costs no pass over the data beyond the
+    softmax.
+    """
+    rows, labels, active = _plain_rows(problem)
+    n_classes = rows.shape[1]
+    grad = np.empty_like(rows)
+    count = np.count_nonzero(active)
+    divisor = rows.dtype.type(count) if problem.reduction == "mean" and count > 0 else None
+    one = rows.dtype.type(1) if divisor is None else 1 / divisor
+    with _quiet():
+        for block in _blocks(rows):
+            g = grad[block]
+            _softmax_rows(rows[block], g, divisor=divisor)
+            taking_part = np.flatnonzero(active[block])
+            g.reshape(-1)[taking_part * n_classes + labels[block][taking_part]] -= one
+    if count < active.size:
+        grad[~active] = 0.0
+    return grad.reshape(problem.scores.shape)
 
 
 def _class_weight(weight, n_classes, dtype):
@@ -256,6 +369,10 @@ def cross_entropy(
     (shift by the row maximum, ``log1p`` of the remaining sum), never from
     ``log(softmax(z))``, which turns a probability that underflows to 0 into
     an infinite loss although :math:`-\ell_c` is an ordinary number.
+    With class indices and neither weights nor smoothing, only
+    :math:`\ell_y = (z_y - m) - \log(1 + \sum_{j \ne a} e^{z_j - m})` is
+    computed for each row (``m = z_a`` the row maximum), block by block
+    without the whole log-softmax array; it is the same number.
     float16 logits are computed in float32 and rounded once at the end.
 
     Special cases, chosen and tested:
@@ -324,7 +441,15 @@ def cross_entropy(
     >>> print(cross_entropy([0.0, -1000.0], 1))
     1000.0
     """
-    terms = _cross_entropy_terms(logits, target, weight, ignore_index, reduction, label_smoothing)
+    problem = _problem(logits, target, weight, ignore_index, reduction, label_smoothing)
+    if problem.plain_indices:
+        row_loss, count = _plain_index_row_losses(problem)
+        if reduction == "none":
+            return row_loss.astype(problem.out_dtype)
+        divisor = row_loss.dtype.type(count if reduction == "mean" else 1)
+        with np.errstate(invalid="ignore", divide="ignore"):  # an empty mean is 0/0 = NaN
+            return problem.out_dtype.type(row_loss.sum() / divisor)
+    terms = _cross_entropy_terms(problem)
     with np.errstate(invalid="ignore"):  # 0 * (-inf): patched just below
         products = terms.weighted_target * terms.log_probs
     # A class with probability 0 that the target does not weigh adds 0 (0 log 0 = 0).
@@ -389,8 +514,12 @@ def cross_entropy_grad(
     The formula is analytic, not automatic differentiation; it shares its
     inputs (:math:`\ell`, the products :math:`w_c q_c`, the rows that take
     part and :math:`D`) with :func:`cross_entropy` through one private
-    helper, and :math:`p = e^{\ell}`. A row of the gradient sums to 0 when
-    ``weight`` is None and the row's target sums to 1, because ``p`` does.
+    helper, and :math:`p = e^{\ell}`. With class indices and neither
+    weights nor smoothing it is :math:`(p - \mathbf{1}_y) / D` with
+    :math:`p = \operatorname{softmax}(z)` from :func:`~softmax_lib.softmax`,
+    computed block by block into the one array returned. A row of the
+    gradient sums to 0 when ``weight`` is None and the row's target sums to
+    1, because ``p`` does.
 
     Special cases: ignored rows get 0 even if their logits are NaN (PyTorch's
     autograd gives NaN there); when every target is ignored the gradient of
@@ -423,7 +552,10 @@ def cross_entropy_grad(
     array([[-0.340999,  0.242433,  0.098566],
            [ 0.      ,  0.      ,  0.      ]])
     """
-    terms = _cross_entropy_terms(logits, target, weight, ignore_index, reduction, label_smoothing)
+    problem = _problem(logits, target, weight, ignore_index, reduction, label_smoothing)
+    if problem.plain_indices:
+        return _plain_index_grad(problem).astype(problem.out_dtype, copy=False)
+    terms = _cross_entropy_terms(problem)
     probs = np.exp(terms.log_probs)
     target_mass = terms.weighted_target.sum(axis=-1, keepdims=True)
     with np.errstate(invalid="ignore", divide="ignore"):  # inf targets; a zero-weight mean

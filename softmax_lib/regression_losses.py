@@ -414,7 +414,7 @@ def _huber_elementwise(abs_residual, delta):
     or NaN residual raises no floating-point warning from the other branch.
     """
     nearest = np.minimum(abs_residual, delta)
-    return np.where(abs_residual < delta, abs_residual**2 / 2, delta * abs_residual)
+    return nearest * (abs_residual - nearest / 2)
 
 
 def huber_loss(pred, target, *, delta=1.0, reduction="mean"):

@@ -144,8 +144,10 @@ class StepError(AssertionError):
 
     Attributes
     ----------
-    previous, proposed : sympy.Basic
-        The two sides that were compared.
+    previous : sympy.Basic
+        The side the step started from.
+    proposed : sympy.Basic
+        The side the step proposed; the two were compared.
     reason : str
         The reason given for the step.
     verdict : bool or None

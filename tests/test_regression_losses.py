@@ -162,6 +162,11 @@ def test_non_numeric_input(func, pred, target, error, pattern):
         func(pred, target)
 
 
+def re_shape(shape):
+    """A shape as a regular expression matching its repr."""
+    return str(shape).replace("(", r"\(").replace(")", r"\)")
+
+
 @EVERY_FUNCTION
 @pytest.mark.parametrize(
     "pred_shape, target_shape",
@@ -173,10 +178,6 @@ def test_shapes_must_match(func, pred_shape, target_shape):
                rf"{re_shape(pred_shape)}, target has shape {re_shape(target_shape)}")
     with pytest.raises(ValueError, match=pattern):
         func(np.zeros(pred_shape), np.zeros(target_shape))
-
-
-def re_shape(shape):
-    return str(shape).replace("(", r"\(").replace(")", r"\)")
 
 
 @EVERY_FUNCTION
