@@ -35,8 +35,8 @@ def parse_args(argv):
     parser.add_argument("--accuracy", action="store_true", help="accuracy mode only (no timing)")
     parser.add_argument(
         "--output", type=Path, default=None, metavar="DIR",
-        help=f"folder for the results files (default: {BOOK_DATA.relative_to(BOOK_DATA.parents[1])}"
-        "/, or none with --quick)",
+        help="folder for the results files (default: book/performance_data/, or none with "
+        "--quick)",
     )
     parser.add_argument(
         "--repeats", type=int, default=None,
@@ -74,7 +74,8 @@ def main(argv=None):
         shapes = QUICK_SHAPES if args.quick else FULL_SHAPES
         load_before = machine.load_average()
         results = speed.measure(shapes, DTYPES, repeats, torch, progress)
-        summary = report.noise(results, load_before, machine.load_average(), about["logical_cores"])
+        load_after = machine.load_average()
+        summary = report.noise(results, load_before, load_after, about["logical_cores"])
         targets = report.speed_targets(results)
         print("Speed (medians; a ratio below 1 means softmax_lib is faster)\n")
         print(report.text_table(report.speed_rows(results)))
@@ -83,7 +84,9 @@ def main(argv=None):
         print(report.speed_targets_text(targets))
         print()
         if args.output is not None:
-            settings = {"repeats": repeats, "shapes": [list(s) for s in shapes], "quick": args.quick}
+            settings = {
+                "repeats": repeats, "shapes": [list(s) for s in shapes], "quick": args.quick,
+            }
             report.write_speed(args.output, about, settings, results, summary, targets)
             figure.draw(results, args.output / "speed.png")
             progress(f"speed results written to {args.output}")

@@ -84,7 +84,7 @@ class Accuracy:
 
 
 def measure(torch=None, dtypes=DTYPES, progress=None):
-    """Every implementation's errors on the whole adversarial suite; a list of :class:`Accuracy`."""
+    """Every implementation's errors on the adversarial suite; a list of :class:`Accuracy`."""
     implementations = row_functions(torch)
     results = []
     for dtype in dtypes:

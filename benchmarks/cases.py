@@ -33,7 +33,7 @@ class SpeedInput:
 
 
 def speed_input(dtype, shape, seed=SEED):
-    """Random logits ``N(0, LOGIT_SCALE^2)`` of ``shape`` and ``dtype``, and labels in ``[0, C)``."""
+    """Logits ``N(0, LOGIT_SCALE^2)`` of ``shape`` and ``dtype``, and labels in ``[0, C)``."""
     rng = np.random.default_rng(seed)
     dtype = np.dtype(dtype)
     logits = rng.standard_normal(shape, dtype=dtype)
@@ -81,7 +81,9 @@ def accuracy_suite(dtype, seed=SEED):
         )
 
     cases = [
-        AccuracyCase("one dominant logit", (row([30.0, 0.0, -1.0, 2.0, 0.5]), row([50.0] + [0.0] * 9))),
+        AccuracyCase(
+            "one dominant logit", (row([30.0, 0.0, -1.0, 2.0, 0.5]), row([50.0] + [0.0] * 9))
+        ),
         AccuracyCase("many equal logits", (row([3.0] * 1000), row([-7.5] * 10))),
         AccuracyCase("offset +1e4", random_rows(16, 50, offset=1e4)),
         AccuracyCase("offset -1e4", random_rows(16, 50, offset=-1e4)),

@@ -5,31 +5,27 @@ function, one bar per shape. The ratio axis is logarithmic, so "twice as
 fast" and "twice as slow" are the same distance from the line at 1.
 """
 
-import matplotlib
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.ticker import NullFormatter
 
-matplotlib.use("Agg")  # files only, no window
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from .implementations import SPEED_FUNCTIONS  # noqa: E402
-from .report import shape_text  # noqa: E402
+from .implementations import SPEED_FUNCTIONS
+from .report import shape_text
 
 SHAPE_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd")
 
 
 def draw(results, path):
-    """Draw the ratio bars of ``results`` (a list of :class:`benchmarks.speed.Speed`) to ``path``."""
+    """Draw the ratio bars of ``results`` (:class:`benchmarks.speed.Speed` records) to ``path``."""
     peers = list(dict.fromkeys(peer for r in results for peer in r.ratio))
     dtypes = list(dict.fromkeys(r.dtype for r in results))
     shapes = list(dict.fromkeys(r.shape for r in results))
     functions = [f for f in SPEED_FUNCTIONS if any(r.function == f for r in results)]
     ratios = {(r.function, r.dtype, r.shape): r.ratio for r in results}
 
-    fig, axes = plt.subplots(
-        len(peers), len(dtypes), figsize=(5.2 * len(dtypes), 3.4 * len(peers)),
-        squeeze=False, sharey=True,
-    )
+    # A Figure without pyplot: no backend, no window, nothing global touched.
+    fig = Figure(figsize=(5.2 * len(dtypes), 3.4 * len(peers)))
+    axes = fig.subplots(len(peers), len(dtypes), squeeze=False, sharey=True)
     width = 0.8 / len(shapes)
     centres = np.arange(len(functions))
     for row, peer in enumerate(peers):
@@ -55,7 +51,6 @@ def draw(results, path):
     axes[0][-1].legend(title="shape", fontsize=8, title_fontsize=8, loc="upper right")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)
 
 
 def _ratio_ticks(axes, results):
@@ -63,9 +58,10 @@ def _ratio_ticks(axes, results):
     values = [v for r in results for v in r.ratio.values() if v > 0 and np.isfinite(v)]
     low = min(min(values, default=1.0), 0.8) / 1.25
     high = max(max(values, default=1.0), 1.25) * 1.25
-    ticks = [t for t in (0.05, 0.1, 0.2, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 4, 5, 10) if low <= t <= high]
+    candidates = (0.05, 0.1, 0.2, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 4, 5, 10)
+    ticks = [t for t in candidates if low <= t <= high]
     ax = axes[0][0]
     ax.set_ylim(low, high)
     ax.set_yticks(ticks)
     ax.set_yticklabels([f"{t:g}" for t in ticks])
-    ax.yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+    ax.yaxis.set_minor_formatter(NullFormatter())

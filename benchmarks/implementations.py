@@ -46,7 +46,7 @@ COPY = "copy"
 
 
 def load_torch(threads=1):
-    """Import PyTorch and set its number of threads; return ``(module, None)`` or ``(None, why)``."""
+    """Import PyTorch and set its threads; return ``(module, None)`` or ``(None, why not)``."""
     try:
         import torch
     except ImportError as exc:

@@ -293,33 +293,8 @@ def _normal_sum(total):
         outside, inside = [], []
         for factor in sp.Mul.make_args(term):
             (inside if variable in factor.free_symbols else outside).append(factor)
-        pieces.append(sp.Mul(*outside) * _renamed_sum(sp.Mul(*inside), total.limits[0]))
+        pieces.append(sp.Mul(*outside) * sp.Sum(sp.Mul(*inside), *total.limits))
     return sp.Add(*pieces)
-
-
-def _renamed_sum(summand, limits):
-    """``Sum(summand, limits)`` with its bound variable renamed canonically.
-
-    Sums that differ only in the letter of their index (``sum_j e^{z_j}`` and
-    ``sum_k e^{z_k}``) become identical.
-    """
-    variable = limits[0]
-    canonical = _canonical_index(variable, summand)
-    return sp.Sum(summand.xreplace({variable: canonical}), (canonical, *limits[1:]))
-
-
-def _canonical_index(variable, summand):
-    """A bound-variable name that depends only on the summand's other names.
-
-    The name is the first of ``_n0, _n1, ...`` not used anywhere in the summand
-    (free or bound), so renaming cannot capture another variable, and an inner
-    sum that was renamed first keeps its own name.
-    """
-    taken = {str(atom) for atom in summand.atoms(sp.Symbol, sp.Idx) if atom != variable}
-    name = next(f"_n{n}" for n in range(len(taken) + 1) if f"_n{n}" not in taken)
-    if isinstance(variable, sp.Idx):
-        return sp.Idx(name, (variable.lower, variable.upper))
-    return sp.Symbol(name, **variable.assumptions0)
 
 
 def _substitute(expr, pairs):

@@ -59,6 +59,7 @@ def _from_rows(out, moved_shape, ax):
 
 
 def _rows_per_block(rows):
+    """How many rows of ``rows`` make a block of about ``_BLOCK_BYTES`` (at least one)."""
     return max(1, _BLOCK_BYTES // max(1, rows.shape[1] * rows.itemsize))
 
 
@@ -116,7 +117,9 @@ def _softmax_rows(z, out, temperature=1.0, divisor=None):
     if divisor is not None:
         total *= divisor
         share /= divisor
-    out /= total
+    # One division per row, then a multiplication per entry: cheaper than a
+    # division per entry, for at most half an ulp more rounding error.
+    out *= 1 / total
     np.put(out, top, share)
     if not np.isfinite(m).all():
         m = m.ravel()
@@ -207,7 +210,18 @@ def softmax(x, axis=-1, *, temperature=1.0):
     divide by the sum. Every exponent is then at most 0, so nothing
     overflows, and the sum is at least 1, so nothing divides by zero.
     Shifting before dividing by ``T`` keeps a tiny temperature from
-    overflowing the logits.
+    overflowing the logits. The division by the sum is a multiplication by
+    its reciprocal, computed once per row. The maximum's own term, exactly
+    1, is kept out of the sum ``r`` of the others, and its probability
+    ``1 / (1 + r)`` is computed as ``1 - r / (1 + r)`` when ``r`` is small,
+    so a share just below 1 is rounded correctly even when ``1 + r`` rounds
+    to 1.
+
+    The rows are processed in blocks that fit in the processor's cache, each
+    pass written in place into the result, so a large input travels from
+    memory once and no temporary array the size of the input is made (the
+    input is copied only when the class axis is not the last axis of a
+    C-contiguous array).
 
     Special values, chosen to be the limits where a limit exists:
 
@@ -286,6 +300,8 @@ def log_softmax(x, axis=-1, *, temperature=1.0):
     ``log(sum(exp(z - m)))`` loses: in float32,
     ``log_softmax([1 - log(eps), 0])[0]`` is ``-4.3854666e-08`` here, while the
     plain shifted formula rounds ``log(1 + 4.4e-08)`` to 0 and returns ``0.0``.
+    Rows are processed in cache-sized blocks, as in :func:`softmax`, with one
+    block-sized scratch buffer for the exponentials.
 
     Special values match :func:`softmax`: ``-inf`` logits give ``-inf``; a
     row with ``+inf`` gives ``-log(n)`` at its ``n`` infinite entries and
@@ -362,6 +378,8 @@ def logsumexp(x, axis=-1, *, keepdims=False):
     1) out of the sum and using ``log1p`` keeps the rest of the sum even when
     it is below the rounding unit: ``logsumexp([0, -40])`` is
     ``4.248354255291589e-18`` here, where ``log(sum(exp(z - m)))`` gives 0.
+    Rows are processed in cache-sized blocks with one block-sized scratch
+    buffer, so no temporary array the size of the input is made.
 
     Special values: a ``+inf`` entry gives ``+inf``; a row of only ``-inf``
     gives ``-inf`` (the log of an empty sum of exponentials, 0); a NaN gives

@@ -124,7 +124,8 @@ def _problem(logits, target, weight, ignore_index, reduction, label_smoothing):
 
 def _cross_entropy_terms(problem):
     """The terms shared by the loss and its gradient, for any options."""
-    scores, kind, labels, smoothing = problem.scores, problem.kind, problem.labels, problem.smoothing
+    scores, kind, labels = problem.scores, problem.kind, problem.labels
+    smoothing = problem.smoothing
     dtype, n_classes, rows_shape = scores.dtype, scores.shape[-1], scores.shape[:-1]
     class_weight = problem.class_weight
     if class_weight is None:
