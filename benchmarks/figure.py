@@ -6,7 +6,8 @@
 * :func:`draw_ablation`: the time of each variant of the mirror over the
   time with every feature on;
 * :func:`draw_shift`: the softmax's error in ulps against ``|z - m|``, the
-  largest in each bin, with the line ``|d| / 2``.
+  largest in each bin (bins of fewer than :data:`MIN_BIN_COUNT` entries
+  left out), with the line ``|d| / 2``.
 
 Figures are made with ``matplotlib.figure.Figure``, without pyplot: no
 backend, no window, nothing global touched beyond the style's context.
@@ -26,7 +27,9 @@ from .report import column_title, shape_text
 from .stats import TIE
 
 COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#d62728", "#8c564b")
-RATIO_TICKS = (0.05, 0.1, 0.2, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 4, 5, 10, 20)
+RATIO_TICKS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 0.75, 1, 1.5, 2, 5, 10, 20, 50, 100)
+SPARSE_TICKS = (0.01, 0.1, 0.5, 1, 2, 10, 100)  # when the axis spans too much for the others
+MIN_BIN_COUNT = 10  # bins of |z - m| with fewer entries are left out of the figure
 
 
 def _ratio_axis(ax, values):
@@ -37,6 +40,8 @@ def _ratio_axis(ax, values):
     ax.set_yscale("log")
     ax.set_ylim(low, high)
     ticks = [t for t in RATIO_TICKS if low <= t <= high]
+    if len(ticks) > 8:
+        ticks = [t for t in SPARSE_TICKS if low <= t <= high]
     ax.set_yticks(ticks)
     ax.set_yticklabels([f"{t:g}" for t in ticks])
     ax.yaxis.set_minor_formatter(NullFormatter())
@@ -146,11 +151,17 @@ def draw_shift(binned, path):
         axes = fig.subplots(1, len(dtypes), squeeze=False, sharey=True)[0]
         for ax, dtype in zip(axes, dtypes, strict=True):
             entry = binned[dtype]
-            centres = np.array([(a + b) / 2 for a, b in entry["edges"]])
+            keep = [i for i, count in enumerate(entry["count"]) if count >= MIN_BIN_COUNT]
+            centres = np.array([sum(entry["edges"][i]) / 2 for i in keep])
             for k, (name, maxima) in enumerate(entry["max"].items()):
-                ax.plot(centres, maxima, marker="o", markersize=3, linewidth=1.2,
-                        color=COLOURS[k % len(COLOURS)], label=name)
-            d = np.linspace(0, max(b for _, b in entry["edges"]), 200)
+                # The naive shift drawn wide and pale underneath: a peer that
+                # computes exactly the same values stays visible on top of it.
+                naive = k == 0
+                ax.plot(centres, [maxima[i] for i in keep], marker=None if naive else "o",
+                        markersize=3, linewidth=4 if naive else 1.2, alpha=0.45 if naive else 1,
+                        color="grey" if naive else COLOURS[(k - 1) % len(COLOURS)],
+                        label=name, zorder=1 if naive else 2)
+            d = np.linspace(0, max(centres, default=1.0) + 1, 200)
             ax.plot(d, d / 2, color="black", linestyle="--", linewidth=1, label="|d| / 2")
             ax.set_xlabel("|z − m|")
             ax.set_title(f"softmax, {dtype}: largest error per bin", fontsize=9)

@@ -13,7 +13,8 @@ from the numbers, never typed):
 * ``speed_times.csv``: every median time; ``bandwidth.csv``: effective
   bandwidths next to a copy's;
 * ``machine.csv`` and ``noise.csv``: what the speed was measured on, and how
-  noisy it was; ``speed_notes.md``: the same in sentences;
+  noisy it was; ``speed_noise.md``: the load and the noise in sentences;
+  ``speed_answers.md``: the answers in sentences, ties and slower cases named;
 * ``ablation.json``, ``ablation.csv`` and ``ablation_notes.md``: the
   library's algorithm with one feature off (:mod:`benchmarks.ablation`);
 * ``accuracy.json``, ``accuracy_<function>.csv``, ``accuracy_summary.csv``:
@@ -758,7 +759,8 @@ def write_speed(folder, machine, settings, results, noise_summary, answers):
     _write_csv(folder / "bandwidth.csv", bandwidth_rows(results))
     _write_csv(folder / "machine.csv", machine_rows(machine, settings, noise_summary))
     _write_csv(folder / "noise.csv", noise_rows(noise_summary))
-    _write_text(folder / "speed_notes.md", [noise_text(noise_summary), "", *answers_text(answers)])
+    _write_text(folder / "speed_noise.md", [noise_text(noise_summary)])
+    _write_text(folder / "speed_answers.md", [f"- {line}" for line in answers_text(answers)])
 
 
 def write_ablation(folder, settings, results):

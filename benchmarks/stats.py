@@ -10,8 +10,7 @@ ratios**.
 Its 95 % interval is a percentile bootstrap over the pairs: draw ``n`` pairs
 with replacement from the ``n`` measured ones (a pair is never split), take
 the median of their ratios, do this :data:`RESAMPLES` times, and report the
-2.5th and 97.5th percentiles of those medians (Efron and Tibshirani, 1993,
-ch. 13). The generator is seeded from the name of the comparison, so the same
+2.5th and 97.5th percentiles of those medians. The generator is seeded from the name of the comparison, so the same
 timings always give the same interval.
 
 A comparison is then classified by its interval, never by the median alone:
