@@ -2,13 +2,13 @@
 
 :func:`softmax` and :func:`log_softmax` here are small mirrors of
 ``softmax_lib.softmax`` and ``softmax_lib.log_softmax`` (see
-``softmax_lib/activations.py``), written so that each of four features can
-be switched off alone:
+``softmax_lib/activations.py``), written so that each of the library's
+features can be switched off alone:
 
 ``blocking``
-    The rows are processed in blocks of about ``_BLOCK_BYTES`` (the
-    library's constant), so every pass over a block runs while it is in the
-    cache. Off: one block holding every row.
+    The rows are processed in blocks of the library's own size
+    (``activations._rows_per_block``), so every pass over a block runs while
+    it is in the cache. Off: one block holding every row.
 ``in_place``
     Every pass writes into the output block or into scratch buffers the size
     of a block, allocated once. Off: every pass allocates a new array, as
@@ -20,11 +20,15 @@ be switched off alone:
     maximum and its position. Off: ``max``, the plain sum with the term
     included, ``log`` of it, and no special share.
 ``compensated``
-    The rounding of ``d = z - m`` is kept out of the exponentials. float32
-    (and float16): the shift, the exponential and the sum are computed in
-    float64 inside each block and rounded once. float64: TwoSum gives the
-    error ``e`` of ``d`` exactly, and ``exp(d + e) = exp(d) (1 + e + ...)``.
+    The rounding of ``d = z - m`` is kept out of the exponentials. float32:
+    the shift, the exponential and the sum are computed in float64 inside
+    each block and rounded once. float64: TwoSum gives the error ``e`` of
+    ``d`` exactly, and ``exp(d + e) = exp(d) + exp(d) e`` to first order.
     Off: everything in the input's dtype.
+``exact_sum`` (log-softmax only)
+    The sum of the exponentials is split into parts that add without
+    rounding (an ExtractVector split), so it is rounded once. Off: NumPy's
+    pairwise sum.
 
 With every feature on, the mirror computes what the library computes
 (``tests/test_benchmarks.py`` checks it to a few ulps), and should take
@@ -36,24 +40,29 @@ together, interleaved, with the same bootstrap intervals as the peers
 (:mod:`benchmarks.stats`); a ratio is ``variant / all features on``.
 """
 
+import math
 from dataclasses import dataclass, replace
 
 import numpy as np
 
 import softmax_lib
-from softmax_lib.activations import _BLOCK_BYTES
+from softmax_lib import activations
 
 from .cases import speed_input
 from .stats import paired_ratio_interval
 from .timing import interleaved
 
-FEATURES = ("blocking", "in_place", "log1p", "compensated")
+FEATURES = ("blocking", "in_place", "log1p", "compensated", "exact_sum")
 FEATURE_TEXT = {
     "blocking": "blocks of rows that fit in the cache",
     "in_place": "passes written in place, block-sized scratch",
     "log1p": "maximum's own term kept out of the sum (log1p)",
     "compensated": "compensated shift (float32: float64 in blocks; float64: TwoSum)",
+    "exact_sum": "the sum of the exponentials rounded once (log-softmax)",
 }
+# The features each function uses; a variant without a feature the function
+# does not use would time the same code twice.
+USES = {"softmax": FEATURES[:4], "log_softmax": FEATURES}
 FUNCTIONS = ("softmax", "log_softmax")
 
 
@@ -65,17 +74,27 @@ class Features:
     in_place: bool = True
     log1p: bool = True
     compensated: bool = True
+    exact_sum: bool = True  # the log-softmax only; the softmax ignores it
 
 
 ALL_ON = Features()
 LIBRARY = "softmax_lib (the library)"
-BASELINE = "all four features (the mirror)"
-NONE_ON = "none of the four"
+BASELINE = "every feature (the mirror)"
+NONE_ON = "none of the features"
 VARIANTS = {
     BASELINE: ALL_ON,
     **{f"without {name}": replace(ALL_ON, **{name: False}) for name in FEATURES},
-    NONE_ON: Features(False, False, False, False),
+    NONE_ON: Features(False, False, False, False, False),
 }
+
+
+def variants(function):
+    """The variants timed for ``function``: those that switch off a feature it uses."""
+    used = USES[function]
+    return {
+        name: features for name, features in VARIANTS.items()
+        if not name.startswith("without ") or name.removeprefix("without ") in used
+    }
 
 
 # --------------------------------------------------------------------------
@@ -93,17 +112,16 @@ def _check(x):
 
 
 def _rows_per_block(x, features):
-    if not features.blocking:
-        return max(1, x.shape[0])
-    return max(1, _BLOCK_BYTES // max(1, x.shape[1] * x.itemsize))
+    """The library's own block size (``activations._rows_per_block``), or every row."""
+    return activations._rows_per_block(x) if features.blocking else max(1, x.shape[0])
 
 
-def _compute_dtype(x, features):
+def _work_dtype(x, features):
     return np.dtype(np.float64) if features.compensated else x.dtype
 
 
 class _Scratch:
-    """Block-sized buffers, made once and reused (in place), or new arrays every time."""
+    """Block-sized buffers, made once and reused (in place), or None: a new array each time."""
 
     def __init__(self, rows, classes, dtype, in_place):
         self.shape, self.dtype, self.in_place = (rows, classes), dtype, in_place
@@ -117,14 +135,39 @@ class _Scratch:
         return self.buffers[name][:rows]
 
 
-def _shifted_exps(z, features, scratch, with_shift):
-    """``(d, exps, m, top)`` for a block ``z``: the shifts, their exponentials, maxima.
+def _two_sum_error(z, m, d, scratch, rows):
+    """The exact error ``e = (z - m) - d`` of ``d = fl(z - m)`` (Knuth's TwoSum)."""
+    in_place = scratch.in_place
+    from_b = np.subtract(d, z, out=scratch.get("error", rows))  # the part of d from -m
+    from_a = np.subtract(d, from_b, out=scratch.get("work", rows))  # ... and from z
+    lost_a = np.subtract(z, from_a, out=from_a if in_place else None)
+    lost_b = np.add(from_b, m, out=from_b if in_place else None)  # minus what of -m was lost
+    return np.subtract(lost_a, lost_b, out=lost_b if in_place else None)
 
-    ``d = z - m`` in the compute dtype; ``exps = exp(d)``, compensated for
-    the rounding of ``d`` when asked. With ``log1p`` the maximum's own term is
-    set to 0 in ``exps`` and ``top`` holds its flat positions; otherwise
-    ``top`` is None. ``d`` is returned only when ``with_shift`` (the
-    log-softmax needs it); otherwise ``exps`` may share its buffer.
+
+def _exact_sum(terms, rough, scratch, rows):
+    """Row sums of non-negative ``terms`` rounded once: the library's ExtractVector split."""
+    headroom = math.ceil(math.log2(terms.shape[1] + 2))
+    _, exponent = np.frexp(rough)
+    sigma = np.ldexp(terms.dtype.type(1), exponent + headroom)
+    high = np.add(terms, sigma, out=scratch.get("work", rows))
+    high = np.subtract(high, sigma, out=high if scratch.in_place else None)
+    high_sum = high.sum(axis=1, keepdims=True)
+    low = np.subtract(terms, high, out=high if scratch.in_place else None)
+    return high_sum + low.sum(axis=1, keepdims=True)
+
+
+def _shifted_exps(z, features, scratch, d_buffer, exps_buffer, exact_sum=False):
+    """``(d, error, exps, top, rest)`` for a block ``z`` of finite logits.
+
+    ``d = z - m`` in the work dtype (float64 with ``compensated``),
+    ``error`` its TwoSum error (float64 logits with ``compensated``, else
+    None), ``exps = exp(d + error)`` to first order. With ``log1p`` the
+    maximum's own term is set to 0 in ``exps``, ``top`` holds its flat
+    positions and ``rest`` is the sum of the others; otherwise ``top`` is
+    None and ``rest`` the whole sum, rounded once with ``exact_sum``.
+    ``d_buffer`` and ``exps_buffer`` may be the same (then ``d`` is gone), or
+    None for new arrays.
     """
     rows, classes = z.shape
     if features.log1p:
@@ -134,50 +177,31 @@ def _shifted_exps(z, features, scratch, with_shift):
     else:
         top = None
         m = np.max(z, axis=1, keepdims=True)
-    if not np.isfinite(m).all():  # the library patches these rows; the mirror does not
+    if not np.isfinite(m).all():  # the library patches such rows; the mirror does not
         raise ValueError("the mirrors take finite logits only")
-    float64_block = features.compensated and z.dtype == np.float32
-    two_sum = features.compensated and z.dtype == np.float64
-    if float64_block:
-        z = z.astype(np.float64) if not features.in_place else _into(scratch.get("z", rows), z)
-        m = m.astype(np.float64)
-    d = np.subtract(z, m, out=scratch.get("d", rows))
-    if two_sum:
-        e = _two_sum_error(z, m, d, scratch, rows)
-    out = scratch.get("exps", rows) if with_shift else d
-    if not features.in_place:
-        out = None
-    exps = np.exp(d, out=out)
-    if two_sum:
-        # exp(d + e) = exp(d) exp(e) = exp(d) (1 + e + e^2/2 + ...), |e| <= ulp(d) / 2
-        correction = np.multiply(exps, e, out=e if features.in_place else None)
-        exps = np.add(exps, correction, out=exps if features.in_place else None)
+    d = np.subtract(z, m, out=d_buffer, dtype=_work_dtype(z, features))
+    error = None
+    if features.compensated and z.dtype == np.float64:
+        error = _two_sum_error(z, m, d, scratch, rows)
+    exps = np.exp(d, out=exps_buffer)
+    if error is not None:
+        # exp(d + e) = exp(d) + exp(d) e + O(e^2), |e| <= ulp(d) / 2
+        exps += np.multiply(exps, error, out=scratch.get("work", rows))
     if top is not None:
         np.put(exps, top, 0.0)
-    return (d if with_shift else None), exps, m, top
-
-
-def _into(buffer, values):
-    np.copyto(buffer, values)
-    return buffer
-
-
-def _two_sum_error(z, m, d, scratch, rows):
-    """The exact error ``e = (z - m) - d`` of ``d = fl(z - m)`` (Knuth's TwoSum)."""
-    in_place = scratch.in_place
-    b_virtual = np.subtract(d, z, out=scratch.get("t", rows))  # the part of d that came from -m
-    a_virtual = np.subtract(d, b_virtual, out=scratch.get("e", rows))  # ... and from z
-    a_error = np.subtract(z, a_virtual, out=a_virtual if in_place else None)
-    b_error = np.add(b_virtual, m, out=b_virtual if in_place else None)  # -((-m) - b_virtual)
-    return np.subtract(a_error, b_error, out=a_error if in_place else None)
+    rest = exps.sum(axis=1, keepdims=True)
+    if exact_sum:
+        rest = _exact_sum(exps, rest, scratch, rows)
+    return d, error, exps, top, rest
 
 
 def _softmax_block(z, out, features, scratch):
-    _, exps, _, top = _shifted_exps(z, features, scratch, with_shift=False)
+    rows = z.shape[0]
+    same = out is not None and out.dtype == _work_dtype(z, features)
+    buffer = out if same else scratch.get("exps", rows)
+    _, _, exps, top, rest = _shifted_exps(z, features, scratch, buffer, buffer)
     if top is None:
-        total = exps.sum(axis=1, keepdims=True)
-        return np.multiply(exps, 1 / total, out=out)
-    rest = exps.sum(axis=1, keepdims=True)
+        return np.multiply(exps, 1 / rest, out=out)
     total = rest + 1
     share = np.where(rest <= 0.25, 1 - rest / total, 1 / total)
     result = np.multiply(exps, 1 / total, out=out)
@@ -186,27 +210,35 @@ def _softmax_block(z, out, features, scratch):
 
 
 def _log_softmax_block(z, out, features, scratch):
-    d, exps, _, top = _shifted_exps(z, features, scratch, with_shift=True)
-    if top is None:
-        log_total = np.log(exps.sum(axis=1, keepdims=True))
-    else:
-        log_total = np.log1p(exps.sum(axis=1, keepdims=True))
-    return np.subtract(d, log_total, out=out)
+    rows = z.shape[0]
+    same = out is not None and out.dtype == _work_dtype(z, features)
+    d_buffer = out if same else scratch.get("d", rows)
+    d, error, _, _, rest = _shifted_exps(z, features, scratch, d_buffer,
+                                         scratch.get("exps", rows), features.exact_sum)
+    log_sum = np.log1p(rest) if features.log1p else np.log(rest)
+    if error is not None:
+        # d + (error - log_sum): the compensation and the logarithm first.
+        correction = np.subtract(error, log_sum, out=error if scratch.in_place else None)
+        return np.add(d, correction, out=out)
+    d = np.subtract(d, log_sum, out=d if scratch.in_place else None)
+    if out is None:
+        return d
+    if d is not out:
+        np.copyto(out, d)  # the one rounding to the output dtype
+    return out
 
 
 def _run(block_function, x, features):
     x = _check(x)
     step = _rows_per_block(x, features)
-    if not features.blocking and not features.in_place:
-        # Whole-array NumPy expressions: the result is the last new array.
-        with np.errstate(under="ignore"):
-            return block_function(x, None, features, _Scratch(0, 0, x.dtype, False)).astype(
-                x.dtype, copy=False
-            )
-    out = np.empty_like(x)
-    scratch = _Scratch(min(step, x.shape[0]), x.shape[1], _compute_dtype(x, features),
-                       features.in_place)
+    work = _work_dtype(x, features)
     with np.errstate(under="ignore"):
+        if not features.blocking and not features.in_place:
+            # Whole-array NumPy expressions: the result is the last new array.
+            result = block_function(x, None, features, _Scratch(0, 0, work, False))
+            return result.astype(x.dtype, copy=False)
+        out = np.empty_like(x)
+        scratch = _Scratch(min(step, x.shape[0]), x.shape[1], work, features.in_place)
         for start in range(0, x.shape[0], step):
             rows = slice(start, min(start + step, x.shape[0]))
             if features.in_place:
@@ -255,7 +287,7 @@ def timed_variants(function, x):
     """``{variant: callable}``: the library and every variant of the mirror of ``function``."""
     library, mirror = LIBRARY_FUNCTIONS[function], MIRRORS[function]
     runs = {LIBRARY: lambda: library(x)}
-    for name, features in VARIANTS.items():
+    for name, features in variants(function).items():
         runs[name] = (lambda f: lambda: mirror(x, f))(features)
     return runs
 

@@ -431,10 +431,14 @@ def ablation_rows(results):
     for variant in variants:
         for function, shape in dict.fromkeys((r.function, r.shape) for r in results):
             row = {"variant": variant, "function": function, "shape": shape_text(shape)}
+            timed = False
             for dtype in dtypes:
                 r = cells.get((function, shape, dtype))
-                row[dtype] = cell_text(r.interval.get(variant) if r else None)
-            rows.append(row)
+                interval = r.interval.get(variant) if r else None
+                row[dtype] = cell_text(interval)
+                timed = timed or interval is not None
+            if timed:  # a variant is timed only for the functions that use its feature
+                rows.append(row)
     return rows
 
 
@@ -484,13 +488,13 @@ def ablation_text(findings):
             )
             continue
         if f["variant"] == ablation_module.NONE_ON:
-            what = "**With none of the four features** (plain NumPy expressions)"
+            what = "**With none of the features** (plain NumPy expressions in the input's dtype)"
         else:
             feature = f["variant"].removeprefix("without ")
             what = f"**Without {ablation_module.FEATURE_TEXT[feature]}**"
         counts = f["counts"]
         subject = (
-            "the four together" if f["variant"] == ablation_module.NONE_ON else "the feature"
+            "the features together" if f["variant"] == ablation_module.NONE_ON else "the feature"
         )
         if counts[SLOWER] and not counts[FASTER]:
             verdict = f"{subject} saved time wherever a difference was measured"

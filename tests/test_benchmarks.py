@@ -200,7 +200,7 @@ FLOOR = {"softmax": 0.0, "log_softmax": 1.0}
 @pytest.fixture(scope="module", params=["float32", "float64"])
 def mirror_input(request):
     # Wide enough for several blocks, and logits N(0, 4^2) as in the timings.
-    return speed_input(request.param, (300, 2000)).logits
+    return speed_input(request.param, (200, 1500)).logits
 
 
 @pytest.mark.parametrize("function", ablation.FUNCTIONS)
@@ -211,8 +211,9 @@ def test_mirror_with_every_feature_computes_what_the_library_computes(mirror_inp
     assert _ulps(got, want, FLOOR[function]).max() <= 2
 
 
-@pytest.mark.parametrize("function", ablation.FUNCTIONS)
-@pytest.mark.parametrize("variant", list(ablation.VARIANTS))
+@pytest.mark.parametrize(
+    "function, variant", [(f, v) for f in ablation.FUNCTIONS for v in ablation.variants(f)]
+)
 def test_every_variant_computes_the_same_values(mirror_input, function, variant):
     """Up to the error the missing features allow: |z - m| <= 40 here, so <= 64 ulps."""
     got = ablation.MIRRORS[function](mirror_input, ablation.VARIANTS[variant])
@@ -353,7 +354,7 @@ def test_ablation_times_every_variant_with_intervals(quick_run):
     document = json.loads((output / "ablation.json").read_text(encoding="utf-8"))
     assert len(document["results"]) == 2 * 2 * 3  # functions, dtypes, shapes
     for r in document["results"]:
-        assert set(r["median_s"]) == {ablation.LIBRARY, *ablation.VARIANTS}
+        assert set(r["median_s"]) == {ablation.LIBRARY, *ablation.variants(r["function"])}
         assert set(r["interval"]) == set(r["median_s"]) - {ablation.BASELINE}
         for interval in r["interval"].values():
             assert interval["verdict"] == stats.classify(interval["low"], interval["high"])
