@@ -87,6 +87,16 @@ VARIANTS = {
     NONE_ON: Features(False, False, False, False, False),
 }
 
+SHORT_NAMES = {  # for the figure's axis
+    "without blocking": "no blocking",
+    "without in_place": "not in place",
+    "without log1p": "no log1p",
+    "without compensated": "no compensation",
+    "without exact_sum": "no exact sum",
+    NONE_ON: "none of them",
+    LIBRARY: "the library",
+}
+
 
 def variants(function):
     """The variants timed for ``function``: those that switch off a feature it uses."""

@@ -107,8 +107,7 @@ def draw_ablation(results, path):
     shapes = list(dict.fromkeys(r.shape for r in results))
     cells = {(r.function, r.dtype, r.shape): r for r in results}
     values = [v for r in results for i in r.interval.values() for v in (i.low, i.high)]
-    labels = {v: v.replace("without ", "no ").replace("_", " ") for v in variants}
-    labels[ablation.LIBRARY] = "the library"
+    labels = ablation.SHORT_NAMES
     with mpl.rc_context(BOOK_STYLE):
         fig = Figure(figsize=(4.6 * len(dtypes), 2.9 * len(functions)))
         axes = fig.subplots(len(functions), len(dtypes), squeeze=False, sharey=True)
