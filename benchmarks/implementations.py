@@ -23,9 +23,8 @@ Peer columns, each named by what it actually runs (:func:`peer_name`):
   to one thread, as NumPy computes, and once with the number of threads
   PyTorch chooses by itself (one per core, unless ``--torch-threads`` says
   otherwise). Changing the count between two calls makes the next call
-  pay for waking or re-creating its worker threads (measured here: a
-  hundred times the time of the call itself on a small input), so the count
-  is never changed inside a series: the all-threads column is timed in a
+  pay for waking or re-creating its worker threads, so the count is never
+  changed inside a series: the all-threads column is timed in a
   second *session*, interleaved with softmax_lib again, and its ratio pairs
   it with softmax_lib's times from that session. The arrays are shared with
   NumPy through ``torch.from_numpy`` (no copy), outside the timed region.
