@@ -64,10 +64,6 @@ def ms(seconds):
     return "" if seconds is None else f"{seconds * 1e3:.3g}"
 
 
-def two(value):
-    return "" if value is None else f"{value:.2f}"
-
-
 def interval_text(interval):
     """``0.85 (0.81–0.90)``: the ratio and its 95 % interval."""
     return f"{interval.ratio:.2f} ({interval.low:.2f}–{interval.high:.2f})"
