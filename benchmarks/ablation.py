@@ -3,7 +3,8 @@
 :func:`softmax` and :func:`log_softmax` here are small mirrors of
 ``softmax_lib.softmax`` and ``softmax_lib.log_softmax`` (see
 ``softmax_lib/activations.py``), written so that each of the library's
-features can be switched off alone:
+features can be switched off alone (:data:`USES` says which features the
+library uses for each function and dtype; only those are switched off):
 
 ``blocking``
     The rows are processed in blocks of the library's own size
@@ -11,31 +12,36 @@ features can be switched off alone:
     it is in the cache. Off: one block holding every row.
 ``in_place``
     Every pass writes into the output block or into scratch buffers the size
-    of a block, allocated once. Off: every pass allocates a new array, as
-    plain NumPy expressions do.
+    of a block, kept from call to call as the library keeps its own. Off:
+    every pass allocates a new array, as plain NumPy expressions do.
 ``log1p``
-    The maximum's own term (exactly 1) is kept out of the sum ``r`` of the
-    others: ``log1p(r)`` in the log-softmax, ``1 - r / (1 + r)`` for the
-    maximum's own probability in the softmax; one ``argmax`` gives both the
-    maximum and its position. Off: ``max``, the plain sum with the term
-    included, ``log`` of it, and no special share.
-``compensated``
-    The rounding of ``d = z - m`` is kept out of the exponentials. float32:
-    the shift, the exponential and the sum are computed in float64 inside
-    each block and rounded once. float64: TwoSum gives the error ``e`` of
-    ``d`` exactly, and ``exp(d + e) = exp(d) + exp(d) e`` to first order.
-    Off: everything in the input's dtype.
-``exact_sum`` (log-softmax only)
+    The maximum's own term is kept out of the sum ``r`` of the others:
+    ``log1p(r)`` in the log-softmax, a separately rounded share for the
+    maximum in the float64 softmax; one ``argmax`` gives the maximum and its
+    position. Off: ``max``, the plain sum with the term included, and
+    ``log`` of it.
+``exact_exp``
+    Nothing is rounded before the exponential: on rows whose maximum lies in
+    the library's safe range (every timed row; the mirrors refuse others)
+    the exact logits themselves are exponentiated, in float64, and the
+    maximum's own term ``e^m`` is taken in extended precision
+    (``numpy.longdouble``); the float32 softmax divides ``e^z`` by its
+    float64 sum. Results are rounded to the input's dtype once. Off: the
+    logits are shifted by the maximum, ``d = z - m`` rounded, and
+    exponentiated, all in the input's dtype (an algorithm whose error grows
+    with ``|d|``).
+``exact_sum`` (float64 log-softmax only)
     The sum of the exponentials is split into parts that add without
-    rounding (an ExtractVector split), so it is rounded once. Off: NumPy's
-    pairwise sum.
+    rounding (the library's ExtractVector split), so it is rounded once.
+    Off: NumPy's pairwise sum.
 
 With every feature on, the mirror computes what the library computes
 (``tests/test_benchmarks.py`` checks it to a few ulps), and should take
 about as long: the ablation times the library beside it, so the page shows
 whether the mirror is faithful in speed too. The mirrors take finite 2-D
-C-contiguous float32 or float64 logits only, class axis last, temperature 1
-(the timed inputs); anything else is a ``ValueError``. Variants are timed
+C-contiguous float32 or float64 logits only, class axis last, temperature 1,
+rows the library exponentiates without a shift (the timed inputs);
+anything else is a ``ValueError``. Variants are timed
 together, interleaved, with the same bootstrap intervals as the peers
 (:mod:`benchmarks.stats`); a ratio is ``variant / all features on``.
 """
@@ -52,17 +58,24 @@ from .cases import speed_input
 from .stats import paired_ratio_interval
 from .timing import interleaved
 
-FEATURES = ("blocking", "in_place", "log1p", "compensated", "exact_sum")
+FEATURES = ("blocking", "in_place", "log1p", "exact_exp", "exact_sum")
 FEATURE_TEXT = {
     "blocking": "blocks of rows that fit in the cache",
-    "in_place": "passes written in place, block-sized scratch",
+    "in_place": "passes written in place, kept block-sized scratch",
     "log1p": "maximum's own term kept out of the sum (log1p)",
-    "compensated": "compensated shift (float32: float64 in blocks; float64: TwoSum)",
-    "exact_sum": "the sum of the exponentials rounded once (log-softmax)",
+    "exact_exp": "exponentials of the exact logits, in float64",
+    "exact_sum": "the sum of the exponentials rounded once (float64 log-softmax)",
 }
-# The features each function uses; a variant without a feature the function
-# does not use would time the same code twice.
-USES = {"softmax": FEATURES[:4], "log_softmax": FEATURES}
+# The features the library uses for each function and dtype; a variant
+# without a feature the library does not use there would time the same code
+# twice. The float32 softmax divides e^z by its float64 sum directly, with
+# no maximum set apart; only the float64 log-softmax sums exactly.
+USES = {
+    ("softmax", "float32"): ("blocking", "in_place", "exact_exp"),
+    ("softmax", "float64"): ("blocking", "in_place", "log1p", "exact_exp"),
+    ("log_softmax", "float32"): ("blocking", "in_place", "log1p", "exact_exp"),
+    ("log_softmax", "float64"): FEATURES,
+}
 FUNCTIONS = ("softmax", "log_softmax")
 
 
@@ -73,8 +86,8 @@ class Features:
     blocking: bool = True
     in_place: bool = True
     log1p: bool = True
-    compensated: bool = True
-    exact_sum: bool = True  # the log-softmax only; the softmax ignores it
+    exact_exp: bool = True
+    exact_sum: bool = True  # the float64 log-softmax only; elsewhere ignored
 
 
 ALL_ON = Features()
@@ -91,16 +104,16 @@ SHORT_NAMES = {  # for the figure's axis
     "without blocking": "no blocking",
     "without in_place": "not in place",
     "without log1p": "no log1p",
-    "without compensated": "no compensation",
+    "without exact_exp": "no exact exp",
     "without exact_sum": "no exact sum",
     NONE_ON: "none of them",
     LIBRARY: "the library",
 }
 
 
-def variants(function):
-    """The variants timed for ``function``: those that switch off a feature it uses."""
-    used = USES[function]
+def variants(function, dtype):
+    """The variants timed for ``function`` and ``dtype``: those that switch off a used feature."""
+    used = USES[(function, np.dtype(dtype).name)]
     return {
         name: features for name, features in VARIANTS.items()
         if not name.startswith("without ") or name.removeprefix("without ") in used
@@ -111,6 +124,10 @@ def variants(function):
 # The mirrors
 # --------------------------------------------------------------------------
 
+_WORK = np.dtype(np.float64)
+_EXTENDED = np.longdouble
+_PERSISTENT = {}  # in-place scratch kept from call to call, as the library keeps its own
+
 
 def _check(x):
     x = np.asarray(x)
@@ -118,6 +135,8 @@ def _check(x):
         raise ValueError(
             f"x must be a C-contiguous 2-D float32 or float64 array, got {x.dtype} {x.shape}"
         )
+    if not np.isfinite(x).all():  # the library patches such rows; the mirrors do not
+        raise ValueError("the mirrors take finite logits only")
     return x
 
 
@@ -126,90 +145,170 @@ def _rows_per_block(x, features):
     return activations._rows_per_block(x) if features.blocking else max(1, x.shape[0])
 
 
-def _work_dtype(x, features):
-    return np.dtype(np.float64) if features.compensated else x.dtype
-
-
 class _Scratch:
-    """Block-sized buffers, made once and reused (in place), or None: a new array each time."""
+    """Named block-sized buffers of one dtype, kept (in place), or None: a new array each time."""
 
-    def __init__(self, rows, classes, dtype, in_place):
-        self.shape, self.dtype, self.in_place = (rows, classes), dtype, in_place
-        self.buffers = {}
+    def __init__(self, rows, classes, in_place):
+        self.rows, self.classes, self.in_place = rows, classes, in_place
 
-    def get(self, name, rows):
+    def get(self, name, rows, dtype=_WORK):
         if not self.in_place:
             return None
-        if name not in self.buffers:
-            self.buffers[name] = np.empty(self.shape, self.dtype)
-        return self.buffers[name][:rows]
+        key = (name, np.dtype(dtype).name)
+        size = self.rows * self.classes
+        if key not in _PERSISTENT or _PERSISTENT[key].size < size:
+            _PERSISTENT[key] = np.empty(size, dtype)
+        return _PERSISTENT[key][: rows * self.classes].reshape(rows, self.classes)
 
 
-def _two_sum_error(z, m, d, scratch, rows):
-    """The exact error ``e = (z - m) - d`` of ``d = fl(z - m)`` (Knuth's TwoSum)."""
-    in_place = scratch.in_place
-    from_b = np.subtract(d, z, out=scratch.get("error", rows))  # the part of d from -m
-    from_a = np.subtract(d, from_b, out=scratch.get("work", rows))  # ... and from z
-    lost_a = np.subtract(z, from_a, out=from_a if in_place else None)
-    lost_b = np.add(from_b, m, out=from_b if in_place else None)  # minus what of -m was lost
-    return np.subtract(lost_a, lost_b, out=lost_b if in_place else None)
+def _maxima(z, features):
+    """``(top, m)``: flat positions (or None) and values (shape ``(n, 1)``) of the row maxima."""
+    rows, classes = z.shape
+    if not features.log1p:
+        return None, np.max(z, axis=1, keepdims=True)
+    top = np.argmax(z, axis=1)
+    top += np.arange(0, rows * classes, classes)
+    return top, np.take(z, top).reshape(rows, 1)
 
 
-def _exact_sum(terms, rough, scratch, rows):
+def _require_unshifted(z, m):
+    """The library's rule for exponentiating a row without a shift; the mirrors need it."""
+    upper = 650.0 - math.log(z.shape[1] + 1.0)
+    lower = 0.0 if z.dtype == _WORK else -600.0
+    if not ((m >= lower) & (m <= upper)).all():
+        raise ValueError("the mirrors take rows whose maximum the library does not shift")
+
+
+def _exact_sum(terms, rough, scratch, rows, spare=None):
     """Row sums of non-negative ``terms`` rounded once: the library's ExtractVector split."""
     headroom = math.ceil(math.log2(terms.shape[1] + 2))
     _, exponent = np.frexp(rough)
     sigma = np.ldexp(terms.dtype.type(1), exponent + headroom)
-    high = np.add(terms, sigma, out=scratch.get("work", rows))
+    if spare is not None:  # a whole block of sigma, as the library does
+        np.copyto(spare, sigma)
+        sigma = spare
+    high = np.add(terms, sigma, out=scratch.get("work", rows, terms.dtype))
     high = np.subtract(high, sigma, out=high if scratch.in_place else None)
     high_sum = high.sum(axis=1, keepdims=True)
     low = np.subtract(terms, high, out=high if scratch.in_place else None)
     return high_sum + low.sum(axis=1, keepdims=True)
 
 
-def _shifted_exps(z, features, scratch, d_buffer, exps_buffer, exact_sum=False):
-    """``(d, error, exps, top, rest)`` for a block ``z`` of finite logits.
+# --- with exact exponentials: e^z of the exact logits, in float64 ------------
 
-    ``d = z - m`` in the work dtype (float64 with ``compensated``),
-    ``error`` its TwoSum error (float64 logits with ``compensated``, else
-    None), ``exps = exp(d + error)`` to first order. With ``log1p`` the
-    maximum's own term is set to 0 in ``exps``, ``top`` holds its flat
-    positions and ``rest`` is the sum of the others; otherwise ``top`` is
-    None and ``rest`` the whole sum, rounded once with ``exact_sum``.
-    ``d_buffer`` and ``exps_buffer`` may be the same (then ``d`` is gone), or
-    None for new arrays.
-    """
-    rows, classes = z.shape
-    if features.log1p:
-        top = np.argmax(z, axis=1)
-        top += np.arange(0, rows * classes, classes)
-        m = np.take(z, top).reshape(rows, 1)
+
+def _exact_exps(z, top, features, scratch, buffer, exact_sum):
+    """``(exps, total)``: ``e^z`` in float64, the maximum's term 0 with ``log1p``."""
+    rows = z.shape[0]
+    exps = np.exp(z, out=buffer, dtype=_WORK)
+    if top is not None:
+        np.put(exps, top, 0.0)
+    total = exps.sum(axis=1, keepdims=True)
+    if exact_sum:
+        spare = scratch.get("spare", rows) if scratch.in_place else None
+        total = _exact_sum(exps, total, scratch, rows, spare)
+    return exps, total
+
+
+def _exact_softmax_block(z, out, features, scratch):
+    rows = z.shape[0]
+    if z.dtype != _WORK:
+        # float32: the library's plain path, e^z / sum(e^z) in float64, rounded
+        # once; no maximum is needed, and the maximum's term is not set apart.
+        exps, total = _exact_exps(z, None, features, scratch, scratch.get("exps", rows), False)
+        low, high = activations._PLAIN_SUM_RANGE
+        if not ((total >= low) & (total <= high)).all():
+            raise ValueError("the mirrors take rows whose sum the library does not shift")
+        exps = np.multiply(exps, 1 / total, out=exps if scratch.in_place else None)
+        return _rounded(exps, out)
+    top, m = _maxima(z, features)
+    _require_unshifted(z, m)
+    buffer = out if out is not None else None
+    exps, total = _exact_exps(z, top, features, scratch, buffer, exact_sum=False)
+    if top is None:  # e^z / sum(e^z), the maximum's term included
+        exps = np.multiply(exps, 1 / total, out=exps if scratch.in_place else None)
+        return _rounded(exps, out)
+    unit = np.exp(m.astype(_EXTENDED))
+    rest = total / unit
+    total = unit * (rest + 1)
+    scale = (1 / total).astype(_WORK)
+    exps = np.multiply(exps, scale, out=exps if scratch.in_place else None)
+    share = np.where(rest <= 0.25, unit / total, np.exp(m.astype(_WORK)) * scale)
+    result = _rounded(exps, out)
+    np.put(result, top, share)
+    return result
+
+
+def _exact_log_softmax_block(z, out, features, scratch):
+    rows = z.shape[0]
+    top, m = _maxima(z, features)
+    _require_unshifted(z, m)
+    float64 = z.dtype == _WORK
+    buffer = scratch.get("exps", rows)
+    _, total = _exact_exps(z, top, features, scratch, buffer,
+                           exact_sum=features.exact_sum and float64)
+    if top is None:
+        c_hi, c_lo = np.log(total), 0.0
     else:
-        top = None
-        m = np.max(z, axis=1, keepdims=True)
-    if not np.isfinite(m).all():  # the library patches such rows; the mirror does not
-        raise ValueError("the mirrors take finite logits only")
-    d = np.subtract(z, m, out=d_buffer, dtype=_work_dtype(z, features))
-    error = None
-    if features.compensated and z.dtype == np.float64:
-        error = _two_sum_error(z, m, d, scratch, rows)
+        log_sum = np.log1p(total / np.exp(m.astype(_EXTENDED)))
+        log_hi = log_sum.astype(_WORK)
+        c_hi, c_lo = _two_sum(m.astype(_WORK), log_hi)
+        c_lo += (log_sum - log_hi).astype(_WORK)
+    if float64:
+        result = np.subtract(z, c_hi, out=out)
+        return np.subtract(result, c_lo, out=result if scratch.in_place else None)
+    d = scratch.get("d", rows)
+    if d is None:
+        d = z.astype(_WORK)
+    else:
+        np.copyto(d, z)
+    d = np.subtract(d, c_hi, out=d if scratch.in_place else None)
+    d = np.subtract(d, c_lo, out=d if scratch.in_place else None)
+    return _rounded(d, out)
+
+
+def _two_sum(a, b):
+    s = a + b
+    b_virtual = s - a
+    return s, (a - (s - b_virtual)) + (b - b_virtual)
+
+
+def _rounded(values, out):
+    """``values`` rounded once to ``out``'s dtype, in ``out`` (or a new array)."""
+    if out is None:
+        return values
+    if values is not out:
+        np.copyto(out, values)
+    return out
+
+
+# --- without: shift by the maximum and exponentiate in the input's dtype -----
+
+
+def _shifted_exps(z, features, scratch, d_buffer, exps_buffer, exact_sum=False):
+    """``(d, exps, top, rest)`` for a block ``z``, everything in ``z``'s dtype.
+
+    ``d = z - m``, ``exps = exp(d)``. With ``log1p`` the maximum's own term
+    is set to 0 in ``exps``, ``top`` holds its flat positions and ``rest`` is
+    the sum of the others; otherwise ``top`` is None and ``rest`` the whole
+    sum. ``d_buffer`` and ``exps_buffer`` may be the same (then ``d`` is
+    gone), or None for new arrays.
+    """
+    rows = z.shape[0]
+    top, m = _maxima(z, features)
+    d = np.subtract(z, m, out=d_buffer)
     exps = np.exp(d, out=exps_buffer)
-    if error is not None:
-        # exp(d + e) = exp(d) + exp(d) e + O(e^2), |e| <= ulp(d) / 2
-        exps += np.multiply(exps, error, out=scratch.get("work", rows))
     if top is not None:
         np.put(exps, top, 0.0)
     rest = exps.sum(axis=1, keepdims=True)
     if exact_sum:
         rest = _exact_sum(exps, rest, scratch, rows)
-    return d, error, exps, top, rest
+    return d, exps, top, rest
 
 
-def _softmax_block(z, out, features, scratch):
-    rows = z.shape[0]
-    same = out is not None and out.dtype == _work_dtype(z, features)
-    buffer = out if same else scratch.get("exps", rows)
-    _, _, exps, top, rest = _shifted_exps(z, features, scratch, buffer, buffer)
+def _shifted_softmax_block(z, out, features, scratch):
+    buffer = out if out is not None else None
+    _, exps, top, rest = _shifted_exps(z, features, scratch, buffer, buffer)
     if top is None:
         return np.multiply(exps, 1 / rest, out=out)
     total = rest + 1
@@ -219,36 +318,38 @@ def _softmax_block(z, out, features, scratch):
     return result
 
 
-def _log_softmax_block(z, out, features, scratch):
+def _shifted_log_softmax_block(z, out, features, scratch):
     rows = z.shape[0]
-    same = out is not None and out.dtype == _work_dtype(z, features)
-    d_buffer = out if same else scratch.get("d", rows)
-    d, error, _, _, rest = _shifted_exps(z, features, scratch, d_buffer,
-                                         scratch.get("exps", rows), features.exact_sum)
-    log_sum = np.log1p(rest) if features.log1p else np.log(rest)
-    if error is not None:
-        # d + (error - log_sum): the compensation and the logarithm first.
-        correction = np.subtract(error, log_sum, out=error if scratch.in_place else None)
-        return np.add(d, correction, out=out)
-    d = np.subtract(d, log_sum, out=d if scratch.in_place else None)
-    if out is None:
-        return d
-    if d is not out:
-        np.copyto(out, d)  # the one rounding to the output dtype
-    return out
+    d, _, top, rest = _shifted_exps(
+        z, features, scratch, out, scratch.get("exps", rows, z.dtype),
+        exact_sum=features.exact_sum and z.dtype == _WORK,
+    )
+    log_sum = np.log1p(rest) if top is not None else np.log(rest)
+    return np.subtract(d, log_sum, out=out)
+
+
+def _softmax_block(z, out, features, scratch):
+    if features.exact_exp:
+        return _exact_softmax_block(z, out, features, scratch)
+    return _shifted_softmax_block(z, out, features, scratch)
+
+
+def _log_softmax_block(z, out, features, scratch):
+    if features.exact_exp:
+        return _exact_log_softmax_block(z, out, features, scratch)
+    return _shifted_log_softmax_block(z, out, features, scratch)
 
 
 def _run(block_function, x, features):
     x = _check(x)
     step = _rows_per_block(x, features)
-    work = _work_dtype(x, features)
     with np.errstate(under="ignore"):
         if not features.blocking and not features.in_place:
             # Whole-array NumPy expressions: the result is the last new array.
-            result = block_function(x, None, features, _Scratch(0, 0, work, False))
+            result = block_function(x, None, features, _Scratch(0, 0, False))
             return result.astype(x.dtype, copy=False)
         out = np.empty_like(x)
-        scratch = _Scratch(min(step, x.shape[0]), x.shape[1], work, features.in_place)
+        scratch = _Scratch(min(step, x.shape[0]), x.shape[1], features.in_place)
         for start in range(0, x.shape[0], step):
             rows = slice(start, min(start + step, x.shape[0]))
             if features.in_place:
@@ -297,7 +398,7 @@ def timed_variants(function, x):
     """``{variant: callable}``: the library and every variant of the mirror of ``function``."""
     library, mirror = LIBRARY_FUNCTIONS[function], MIRRORS[function]
     runs = {LIBRARY: lambda: library(x)}
-    for name, features in variants(function).items():
+    for name, features in variants(function, x.dtype).items():
         runs[name] = (lambda f: lambda: mirror(x, f))(features)
     return runs
 

@@ -16,6 +16,7 @@
 """
 
 import csv
+import functools
 import json
 import math
 import socket
@@ -197,27 +198,34 @@ def _ulps(got, want, floor):
 FLOOR = {"softmax": 0.0, "log_softmax": 1.0}
 
 
-@pytest.fixture(scope="module", params=["float32", "float64"])
-def mirror_input(request):
+DTYPES = ("float32", "float64")
+
+
+@functools.cache
+def _mirror_input(dtype):
     # Wide enough for several blocks, and logits N(0, 4^2) as in the timings.
-    return speed_input(request.param, (200, 1500)).logits
+    return speed_input(dtype, (200, 1500)).logits
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("function", ablation.FUNCTIONS)
-def test_mirror_with_every_feature_computes_what_the_library_computes(mirror_input, function):
-    got = ablation.MIRRORS[function](mirror_input)
-    want = ablation.LIBRARY_FUNCTIONS[function](mirror_input)
+def test_mirror_with_every_feature_computes_what_the_library_computes(dtype, function):
+    x = _mirror_input(dtype)
+    got = ablation.MIRRORS[function](x)
+    want = ablation.LIBRARY_FUNCTIONS[function](x)
     assert got.dtype == want.dtype and got.shape == want.shape
     assert _ulps(got, want, FLOOR[function]).max() <= 2
 
 
 @pytest.mark.parametrize(
-    "function, variant", [(f, v) for f in ablation.FUNCTIONS for v in ablation.variants(f)]
+    "dtype, function, variant",
+    [(d, f, v) for d in DTYPES for f in ablation.FUNCTIONS for v in ablation.variants(f, d)],
 )
-def test_every_variant_computes_the_same_values(mirror_input, function, variant):
+def test_every_variant_computes_the_same_values(dtype, function, variant):
     """Up to the error the missing features allow: |z - m| <= 40 here, so <= 64 ulps."""
-    got = ablation.MIRRORS[function](mirror_input, ablation.VARIANTS[variant])
-    want = ablation.LIBRARY_FUNCTIONS[function](mirror_input)
+    x = _mirror_input(dtype)
+    got = ablation.MIRRORS[function](x, ablation.VARIANTS[variant])
+    want = ablation.LIBRARY_FUNCTIONS[function](x)
     assert got.dtype == want.dtype
     assert _ulps(got, want, FLOOR[function]).max() <= 64
 
@@ -235,6 +243,16 @@ def test_mirrors_refuse_what_they_do_not_mirror():
         ablation.softmax(np.zeros(5))
     with pytest.raises(ValueError, match="finite"):
         ablation.log_softmax(np.array([[0.0, np.inf]]))
+    with pytest.raises(ValueError, match="does not shift"):  # a maximum below 0 in float64
+        ablation.softmax(np.array([[-3.0, -5.0]]))
+
+
+def test_uses_lists_only_features_of_the_mirror():
+    for used in ablation.USES.values():
+        assert set(used) <= set(ablation.FEATURES)
+    assert set(ablation.SHORT_NAMES) == set(ablation.VARIANTS) - {ablation.BASELINE} | {
+        ablation.LIBRARY
+    }
 
 
 # --------------------------------------------------------------------------
@@ -354,7 +372,9 @@ def test_ablation_times_every_variant_with_intervals(quick_run):
     document = json.loads((output / "ablation.json").read_text(encoding="utf-8"))
     assert len(document["results"]) == 2 * 2 * 3  # functions, dtypes, shapes
     for r in document["results"]:
-        assert set(r["median_s"]) == {ablation.LIBRARY, *ablation.variants(r["function"])}
+        assert set(r["median_s"]) == {
+            ablation.LIBRARY, *ablation.variants(r["function"], r["dtype"])
+        }
         assert set(r["interval"]) == set(r["median_s"]) - {ablation.BASELINE}
         for interval in r["interval"].values():
             assert interval["verdict"] == stats.classify(interval["low"], interval["high"])
