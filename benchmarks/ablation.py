@@ -59,12 +59,12 @@ from .stats import paired_ratio_interval
 from .timing import interleaved
 
 FEATURES = ("blocking", "in_place", "log1p", "exact_exp", "exact_sum")
-FEATURE_TEXT = {
+FEATURE_TEXT = {  # each reads after "Without"
     "blocking": "blocks of rows that fit in the cache",
-    "in_place": "passes written in place, kept block-sized scratch",
-    "log1p": "maximum's own term kept out of the sum (log1p)",
-    "exact_exp": "exponentials of the exact logits, in float64",
-    "exact_sum": "the sum of the exponentials rounded once (float64 log-softmax)",
+    "in_place": "passes written in place into kept block-sized buffers",
+    "log1p": "the maximum's own term kept out of the sum (log1p)",
+    "exact_exp": "exact exponentials (the exact logits exponentiated in float64)",
+    "exact_sum": "the sum rounded once (float64 log-softmax)",
 }
 # The features the library uses for each function and dtype; a variant
 # without a feature the library does not use there would time the same code
