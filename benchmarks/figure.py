@@ -124,6 +124,12 @@ def draw_ablation(results, path):
                             _interval_points(ax, centres[n] + offset, r.interval[variant],
                                              COLOURS[k % len(COLOURS)])
                 _ratio_axis(ax, values)
+                timed = {v for r in results if (r.function, r.dtype) == (function, dtype)
+                         for v in r.interval}
+                for n, variant in enumerate(variants):
+                    if variant not in timed:  # the library does not use this feature here
+                        ax.text(centres[n], 1.0, "not\nused", ha="center", va="center",
+                                fontsize=7, color="grey")
                 ax.set_xticks(centres)
                 ax.set_xticklabels([labels[v] for v in variants], fontsize=7, rotation=30,
                                    ha="right")
