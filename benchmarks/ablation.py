@@ -30,7 +30,7 @@ library uses for each function and dtype; only those are switched off):
     logits are shifted by the maximum, ``d = z - m`` rounded, and
     exponentiated, all in the input's dtype (an algorithm whose error grows
     with ``|d|``).
-``exact_sum`` (float64 log-softmax only)
+``exact_sum`` (float64 only)
     The sum of the exponentials is split into parts that add without
     rounding (the library's ExtractVector split), so it is rounded once.
     Off: NumPy's pairwise sum.
@@ -64,15 +64,15 @@ FEATURE_TEXT = {  # each reads after "Without"
     "in_place": "passes written in place into kept block-sized buffers",
     "log1p": "the maximum's own term kept out of the sum (log1p)",
     "exact_exp": "exact exponentials (the exact logits exponentiated in float64)",
-    "exact_sum": "the sum rounded once (float64 log-softmax)",
+    "exact_sum": "the sum rounded once (float64)",
 }
 # The features the library uses for each function and dtype; a variant
 # without a feature the library does not use there would time the same code
 # twice. The float32 softmax divides e^z by its float64 sum directly, with
-# no maximum set apart; only the float64 log-softmax sums exactly.
+# no maximum set apart; only float64 results sum exactly.
 USES = {
     ("softmax", "float32"): ("blocking", "in_place", "exact_exp"),
-    ("softmax", "float64"): ("blocking", "in_place", "log1p", "exact_exp"),
+    ("softmax", "float64"): FEATURES,
     ("log_softmax", "float32"): ("blocking", "in_place", "log1p", "exact_exp"),
     ("log_softmax", "float64"): FEATURES,
 }
@@ -197,10 +197,18 @@ def _exact_sum(terms, rough, scratch, rows, spare=None):
 # --- with exact exponentials: e^z of the exact logits, in float64 ------------
 
 
-def _exact_exps(z, top, features, scratch, buffer, exact_sum):
-    """``(exps, total)``: ``e^z`` in float64, the maximum's term 0 with ``log1p``."""
+def _exact_exps(z, top, features, scratch, buffer, exact_sum, logits=None):
+    """``(exps, total)``: ``e^z`` in float64, the maximum's term 0 with ``log1p``.
+
+    With ``logits`` (a float64 block, or a 0-d marker for a new array) the
+    float32 logits are first copied there in float64, and exponentiated from
+    there; the caller keeps them.
+    """
     rows = z.shape[0]
-    exps = np.exp(z, out=buffer, dtype=_WORK)
+    if logits is None:
+        exps = np.exp(z, out=buffer, dtype=_WORK)
+    else:
+        exps = np.exp(logits, out=buffer)
     if top is not None:
         np.put(exps, top, 0.0)
     total = exps.sum(axis=1, keepdims=True)
@@ -224,7 +232,7 @@ def _exact_softmax_block(z, out, features, scratch):
     top, m = _maxima(z, features)
     _require_unshifted(z, m)
     buffer = out if out is not None else None
-    exps, total = _exact_exps(z, top, features, scratch, buffer, exact_sum=False)
+    exps, total = _exact_exps(z, top, features, scratch, buffer, exact_sum=features.exact_sum)
     if top is None:  # e^z / sum(e^z), the maximum's term included
         exps = np.multiply(exps, 1 / total, out=exps if scratch.in_place else None)
         return _rounded(exps, out)
@@ -243,28 +251,36 @@ def _exact_log_softmax_block(z, out, features, scratch):
     rows = z.shape[0]
     top, m = _maxima(z, features)
     _require_unshifted(z, m)
-    float64 = z.dtype == _WORK
     buffer = scratch.get("exps", rows)
-    _, total = _exact_exps(z, top, features, scratch, buffer,
-                           exact_sum=features.exact_sum and float64)
-    if top is None:
-        c_hi, c_lo = np.log(total), 0.0
-    else:
-        log_sum = np.log1p(total / np.exp(m.astype(_EXTENDED)))
-        log_hi = log_sum.astype(_WORK)
-        c_hi, c_lo = _two_sum(m.astype(_WORK), log_hi)
-        c_lo += (log_sum - log_hi).astype(_WORK)
-    if float64:
+    if z.dtype == _WORK:
+        _, total = _exact_exps(z, top, features, scratch, buffer, features.exact_sum)
+        if top is None:
+            c_hi, c_lo = np.log(total), 0.0
+        else:
+            log_sum = np.log1p(total / np.exp(m.astype(_EXTENDED)))
+            log_hi = log_sum.astype(_WORK)
+            c_hi, c_lo = _two_sum(m.astype(_WORK), log_hi)
+            c_lo += (log_sum - log_hi).astype(_WORK)
         result = np.subtract(z, c_hi, out=out)
         return np.subtract(result, c_lo, out=result if scratch.in_place else None)
+    # float32: the logits in float64 in d, e^d, then d - c rounded once; the
+    # maximum's own entry is -log1p(rest) itself.
     d = scratch.get("d", rows)
     if d is None:
         d = z.astype(_WORK)
     else:
         np.copyto(d, z)
+    _, total = _exact_exps(z, top, features, scratch, buffer, False, logits=d)
+    if top is None:
+        c_hi = np.log(total)
+    else:
+        log_sum = np.log1p(total / np.exp(m.astype(_EXTENDED)))
+        c_hi = (m + log_sum).astype(_WORK)
     d = np.subtract(d, c_hi, out=d if scratch.in_place else None)
-    d = np.subtract(d, c_lo, out=d if scratch.in_place else None)
-    return _rounded(d, out)
+    result = _rounded(d, out)
+    if top is not None:
+        np.put(result, top, -log_sum)
+    return result
 
 
 def _two_sum(a, b):
