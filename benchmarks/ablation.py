@@ -30,7 +30,7 @@ library uses for each function and dtype; only those are switched off):
     logits are shifted by the maximum, ``d = z - m`` rounded, and
     exponentiated, all in the input's dtype (an algorithm whose error grows
     with ``|d|``).
-``exact_sum`` (float64 only)
+``exact_sum`` (float64 log-softmax only)
     The sum of the exponentials is split into parts that add without
     rounding (the library's ExtractVector split), so it is rounded once.
     Off: NumPy's pairwise sum.
@@ -64,15 +64,15 @@ FEATURE_TEXT = {  # each reads after "Without"
     "in_place": "passes written in place into kept block-sized buffers",
     "log1p": "the maximum's own term kept out of the sum (log1p)",
     "exact_exp": "exact exponentials (the exact logits exponentiated in float64)",
-    "exact_sum": "the sum rounded once (float64)",
+    "exact_sum": "the sum rounded once (float64 log-softmax)",
 }
 # The features the library uses for each function and dtype; a variant
 # without a feature the library does not use there would time the same code
 # twice. The float32 softmax divides e^z by its float64 sum directly, with
-# no maximum set apart; only float64 results sum exactly.
+# no maximum set apart; only the float64 log-softmax sums exactly.
 USES = {
     ("softmax", "float32"): ("blocking", "in_place", "exact_exp"),
-    ("softmax", "float64"): FEATURES,
+    ("softmax", "float64"): ("blocking", "in_place", "log1p", "exact_exp"),
     ("log_softmax", "float32"): ("blocking", "in_place", "log1p", "exact_exp"),
     ("log_softmax", "float64"): FEATURES,
 }
@@ -232,7 +232,7 @@ def _exact_softmax_block(z, out, features, scratch):
     top, m = _maxima(z, features)
     _require_unshifted(z, m)
     buffer = out if out is not None else None
-    exps, total = _exact_exps(z, top, features, scratch, buffer, exact_sum=features.exact_sum)
+    exps, total = _exact_exps(z, top, features, scratch, buffer, exact_sum=False)
     if top is None:  # e^z / sum(e^z), the maximum's term included
         exps = np.multiply(exps, 1 / total, out=exps if scratch.in_place else None)
         return _rounded(exps, out)
