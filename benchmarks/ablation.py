@@ -70,12 +70,23 @@ FEATURE_TEXT = {  # each reads after "Without"
 # without a feature the library does not use there would time the same code
 # twice. The float32 softmax divides e^z by its float64 sum directly, with
 # no maximum set apart; only the float64 log-softmax sums exactly.
-USES = {
-    ("softmax", "float32"): ("blocking", "in_place", "exact_exp"),
-    ("softmax", "float64"): ("blocking", "in_place", "log1p", "exact_exp"),
-    ("log_softmax", "float32"): ("blocking", "in_place", "log1p", "exact_exp"),
-    ("log_softmax", "float64"): FEATURES,
-}
+#
+# A library without exact exponentials (one that shifts and exponentiates in
+# the input's dtype) uses the first three features everywhere; the mirror
+# follows whichever library is installed.
+EXACT = hasattr(activations, "_unshifted_rows")
+if EXACT:
+    USES = {
+        ("softmax", "float32"): ("blocking", "in_place", "exact_exp"),
+        ("softmax", "float64"): ("blocking", "in_place", "log1p", "exact_exp"),
+        ("log_softmax", "float32"): ("blocking", "in_place", "log1p", "exact_exp"),
+        ("log_softmax", "float64"): FEATURES,
+    }
+else:
+    USES = {
+        (function, dtype): ("blocking", "in_place", "log1p")
+        for function in ("softmax", "log_softmax") for dtype in ("float32", "float64")
+    }
 FUNCTIONS = ("softmax", "log_softmax")
 
 
@@ -90,13 +101,16 @@ class Features:
     exact_sum: bool = True  # the float64 log-softmax only; elsewhere ignored
 
 
-ALL_ON = Features()
+ALL_ON = Features(exact_exp=EXACT, exact_sum=EXACT)
 LIBRARY = "softmax_lib (the library)"
 BASELINE = "every feature (the mirror)"
 NONE_ON = "none of the features"
 VARIANTS = {
     BASELINE: ALL_ON,
-    **{f"without {name}": replace(ALL_ON, **{name: False}) for name in FEATURES},
+    **{
+        f"without {name}": replace(ALL_ON, **{name: False})
+        for name in FEATURES if getattr(ALL_ON, name)
+    },
     NONE_ON: Features(False, False, False, False, False),
 }
 

@@ -250,9 +250,9 @@ def test_mirrors_refuse_what_they_do_not_mirror():
 def test_uses_lists_only_features_of_the_mirror():
     for used in ablation.USES.values():
         assert set(used) <= set(ablation.FEATURES)
-    assert set(ablation.SHORT_NAMES) == set(ablation.VARIANTS) - {ablation.BASELINE} | {
-        ablation.LIBRARY
-    }
+    assert set(ablation.VARIANTS) - {ablation.BASELINE} | {ablation.LIBRARY} <= set(
+        ablation.SHORT_NAMES
+    )
 
 
 # --------------------------------------------------------------------------
