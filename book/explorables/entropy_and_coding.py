@@ -1,0 +1,115 @@
+"""Explorables of the chapter "Information, entropy and coding"."""
+
+import numpy as np
+
+from softmax_lib.explorable import Explorable, Slider
+from softmax_lib.information import average_code_length, entropy, huffman_code, kraft_sum
+
+__all__ = ["huffman_editor"]
+
+SYMBOLS = ("a", "b", "c", "d")
+#: Each symbol's weight; the distribution is the weights divided by their sum.
+WEIGHTS = (1.0, 3.0, 5.0, 7.0, 9.0)
+DEFAULT_WEIGHTS = (1.0, 3.0, 5.0, 7.0)
+
+
+def distribution(weights):
+    """The weights normalised to a probability distribution."""
+    w = np.asarray(weights, dtype=float)
+    return w / w.sum()
+
+
+def huffman_editor():
+    """Four weights -> entropy, Huffman code, average length and H <= L < H + 1."""
+
+    def states(wa, wb, wc, wd):
+        p = distribution([wa, wb, wc, wd])
+        code = huffman_code(p)
+        H = entropy(p, base=2)
+        return {
+            "sym": [{"s": s, "p": p[i], "cw": code[i], "len": len(code[i])}
+                    for i, s in enumerate(SYMBOLS)],
+            "bits": [{"H": H, "L": average_code_length(p, code), "H1": H + 1,
+                      "kraft": kraft_sum(code)}],
+        }
+
+    bars = {
+        "data": {"name": "sym"},
+        "width": 320, "height": 150,
+        "encoding": {
+            "x": {"field": "s", "type": "nominal", "title": "symbol",
+                  "axis": {"labelAngle": 0}},
+            "y": {"field": "p", "type": "quantitative", "title": "probability",
+                  "scale": {"domain": [0, 1]}},
+        },
+        "layer": [
+            {"mark": {"type": "bar", "tooltip": True}},
+            {"transform": [{"calculate": "datum.cw + ' (' + datum.len + ' bit'"
+                                         " + (datum.len > 1 ? 's' : '') + ')'",
+                            "as": "label"}],
+             "mark": {"type": "text", "baseline": "bottom", "dy": -3, "fontSize": 11},
+             "encoding": {"text": {"field": "label"}}},
+        ],
+    }
+    # A number line in bits: the interval [H, H + 1) and the average length L in it.
+    line = {
+        "data": {"name": "bits"},
+        "width": 320, "height": 70,
+        "layer": [
+            {"mark": {"type": "rule", "strokeWidth": 6, "opacity": 0.35, "color": "#7f7f7f"},
+             "encoding": {"x": {"field": "H", "type": "quantitative", "title": "bits per symbol",
+                                "scale": {"domain": [0, 3]}},
+                          "x2": {"field": "H1"}}},
+            {"mark": {"type": "tick", "thickness": 2, "size": 22, "color": "#333333"},
+             "encoding": {"x": {"field": "H", "type": "quantitative"}}},
+            {"mark": {"type": "text", "dy": -20, "fontSize": 11},
+             "encoding": {"x": {"field": "H", "type": "quantitative"},
+                          "text": {"value": "H"}}},
+            {"mark": {"type": "text", "dy": -20, "fontSize": 11},
+             "encoding": {"x": {"field": "H1", "type": "quantitative"},
+                          "text": {"value": "H + 1"}}},
+            {"mark": {"type": "point", "filled": True, "size": 90, "color": "#d62728",
+                      "tooltip": True},
+             "encoding": {"x": {"field": "L", "type": "quantitative"}}},
+            {"mark": {"type": "text", "dy": 20, "fontSize": 11, "color": "#d62728"},
+             "encoding": {"x": {"field": "L", "type": "quantitative"},
+                          "text": {"value": "L"}}},
+        ],
+    }
+    text = {
+        "data": {"name": "bits"},
+        "width": 320, "height": 34,
+        "transform": [
+            {"calculate": "'H = ' + format(datum.H, '.4f') + '  ≤  L = ' + format(datum.L, '.4f')"
+                          " + '  <  H + 1 = ' + format(datum.H1, '.4f')", "as": "line1"},
+            {"calculate": "'bits per symbol;  Kraft sum of the code = ' + datum.kraft",
+             "as": "line2"},
+        ],
+        "layer": [
+            {"mark": {"type": "text", "align": "left", "baseline": "top", "x": 0, "y": 0,
+                      "fontSize": 11},
+             "encoding": {"text": {"field": "line1"}}},
+            {"mark": {"type": "text", "align": "left", "baseline": "top", "x": 0, "y": 17,
+                      "fontSize": 11},
+             "encoding": {"text": {"field": "line2"}}},
+        ],
+    }
+    default = states(*DEFAULT_WEIGHTS)
+    p_default = ", ".join(f"{r['p']:.4g}" for r in default["sym"])
+    code_default = ", ".join(r["cw"] for r in default["sym"])
+    bits = default["bits"][0]
+    return Explorable(
+        "entropy-huffman",
+        controls=[Slider(f"w{s}", f"Weight of {s}", WEIGHTS, w)
+                  for s, w in zip(SYMBOLS, DEFAULT_WEIGHTS)],
+        states=states,
+        chart={"vconcat": [bars, line, text], "spacing": 14},
+        description=(
+            f"Weights 1, 3, 5 and 7 give the distribution ({p_default}) over the symbols "
+            f"a, b, c, d. Bar chart of the probabilities, each labelled with its Huffman "
+            f"codeword ({code_default}), and a number line in bits: the entropy "
+            f"H = {bits['H']:.4f}, the average code length L = {bits['L']:.4f} and "
+            f"H + 1 = {bits['H1']:.4f}, so H ≤ L < H + 1."),
+        caption=("Four symbols with the weights set by the sliders, divided by their sum: "
+                 "Huffman's codewords, and the average length L between H and H + 1."),
+    )
