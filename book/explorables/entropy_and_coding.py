@@ -5,6 +5,10 @@ import numpy as np
 from softmax_lib.explorable import Explorable, Slider
 from softmax_lib.information import average_code_length, entropy, huffman_code, kraft_sum
 
+#: Text marks get an explicit colour from Vega-Lite, which the dark theme cannot
+#: restyle; this grey reads on the light and on the dark page (contrast > 4:1).
+TEXT_GREY = "#767676"
+
 __all__ = ["huffman_editor"]
 
 SYMBOLS = ("a", "b", "c", "d")
@@ -44,10 +48,14 @@ def huffman_editor():
         },
         "layer": [
             {"mark": {"type": "bar", "tooltip": True}},
-            {"transform": [{"calculate": "datum.cw + ' (' + datum.len + ' bit'"
-                                         " + (datum.len > 1 ? 's' : '') + ')'",
+            # Two lines above each bar: the codeword, then its length.
+            {"mark": {"type": "text", "baseline": "bottom", "dy": -16, "fontSize": 11,
+                      "color": TEXT_GREY},
+             "encoding": {"text": {"field": "cw"}}},
+            {"transform": [{"calculate": "datum.len + (datum.len > 1 ? ' bits' : ' bit')",
                             "as": "label"}],
-             "mark": {"type": "text", "baseline": "bottom", "dy": -3, "fontSize": 11},
+             "mark": {"type": "text", "baseline": "bottom", "dy": -3, "fontSize": 10,
+                      "color": TEXT_GREY},
              "encoding": {"text": {"field": "label"}}},
         ],
     }
@@ -60,12 +68,12 @@ def huffman_editor():
              "encoding": {"x": {"field": "H", "type": "quantitative", "title": "bits per symbol",
                                 "scale": {"domain": [0, 3]}},
                           "x2": {"field": "H1"}}},
-            {"mark": {"type": "tick", "thickness": 2, "size": 22, "color": "#333333"},
+            {"mark": {"type": "tick", "thickness": 2, "size": 22, "color": TEXT_GREY},
              "encoding": {"x": {"field": "H", "type": "quantitative"}}},
-            {"mark": {"type": "text", "dy": -20, "fontSize": 11},
+            {"mark": {"type": "text", "dy": -20, "fontSize": 11, "color": TEXT_GREY},
              "encoding": {"x": {"field": "H", "type": "quantitative"},
                           "text": {"value": "H"}}},
-            {"mark": {"type": "text", "dy": -20, "fontSize": 11},
+            {"mark": {"type": "text", "dy": -20, "fontSize": 11, "color": TEXT_GREY},
              "encoding": {"x": {"field": "H1", "type": "quantitative"},
                           "text": {"value": "H + 1"}}},
             {"mark": {"type": "point", "filled": True, "size": 90, "color": "#d62728",
@@ -87,10 +95,10 @@ def huffman_editor():
         ],
         "layer": [
             {"mark": {"type": "text", "align": "left", "baseline": "top", "x": 0, "y": 0,
-                      "fontSize": 11},
+                      "fontSize": 11, "color": TEXT_GREY},
              "encoding": {"text": {"field": "line1"}}},
             {"mark": {"type": "text", "align": "left", "baseline": "top", "x": 0, "y": 17,
-                      "fontSize": 11},
+                      "fontSize": 11, "color": TEXT_GREY},
              "encoding": {"text": {"field": "line2"}}},
         ],
     }

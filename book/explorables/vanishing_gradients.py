@@ -5,6 +5,10 @@ import numpy as np
 from softmax_lib import numerical_gradient, softmax, softmax_jacobian
 from softmax_lib.explorable import Explorable, Select, Slider
 
+#: Text marks get an explicit colour from Vega-Lite, which the dark theme cannot
+#: restyle; this grey reads on the light and on the dark page (contrast > 4:1).
+TEXT_GREY = "#767676"
+
 __all__ = ["scale_explorer"]
 
 #: The logits: the first K entries of one fixed random vector.
@@ -69,7 +73,9 @@ def scale_explorer():
         "width": 320, "height": 120,
         "encoding": {
             "x": {"field": "c", "type": "ordinal", "title": "class",
-                  "axis": {"labelAngle": 0, "labelOverlap": "parity"}},
+                  # With 100 classes, label every tenth bar only.
+                  "axis": {"labelAngle": 0, "labelExpr": (
+                      "classes === '100' && datum.value % 10 !== 0 ? '' : datum.label")}},
             "y": {"field": "p", "type": "quantitative", "title": "probability s",
                   "scale": {"domain": [0, 1]}},
         },
@@ -111,10 +117,10 @@ def scale_explorer():
                            " + ',  −Δ = ' + format(datum.nd, '.4f')"), "as": "line2"}],
         "layer": [
             {"mark": {"type": "text", "align": "left", "baseline": "top", "x": 0, "y": 0,
-                      "fontSize": 11},
+                      "fontSize": 11, "color": TEXT_GREY},
              "encoding": {"text": {"field": "line1"}}},
             {"mark": {"type": "text", "align": "left", "baseline": "top", "x": 0, "y": 17,
-                      "fontSize": 11},
+                      "fontSize": 11, "color": TEXT_GREY},
              "encoding": {"text": {"field": "line2"}}},
         ],
     }
