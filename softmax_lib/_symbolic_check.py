@@ -357,6 +357,23 @@ def _is_atomic_str(tex: str) -> bool:
     return bool(tokens) and _NameParser(tokens).name()
 
 
+_OPERATORS = frozenset({"+", "-", "*", "/", "=", "<", ">", r"\cdot", r"\times", r"\div",
+                        r"\pm", r"\mp", r"\circ", r"\odot", r"\otimes"})
+
+
+def _has_operator_outside_brackets(tex: str) -> bool:
+    """Whether ``tex`` has an arithmetic operator outside every brace and bracket."""
+    depth = 0
+    for token in _tokens(tex):
+        if token in ("{", "(", "["):
+            depth += 1
+        elif token in ("}", ")", "]"):
+            depth -= 1
+        elif depth == 0 and token in _OPERATORS:
+            return True
+    return False
+
+
 # SymPy objects that print as one name (when their LaTeX is atomic).
 _NAME_TYPES = (sp.Symbol, sp.Indexed, sp.IndexedBase, AppliedUndef, sp.MatrixSymbol)
 
@@ -377,7 +394,9 @@ def check_display(display, value) -> bool:
     """
     if isinstance(display, _NAME_TYPES):
         tex = sp.latex(display)
-        if is_atomic_tex(tex):
+        raw = display.name if isinstance(display, sp.Symbol) else ""
+        # SymPy prints Symbol("s_1 - y_1") as s_{1 - y 1}: judge the name as typed too.
+        if is_atomic_tex(tex) and not _has_operator_outside_brackets(raw):
             return True
         raise StepError(
             f"the display {tex!r} is a formula, not a name, and a formula typed as a "
@@ -675,30 +694,68 @@ def _is_matrix(expr):
     return isinstance(expr, (MatrixBase, MatrixExpr))
 
 
+_BOUND = "_sum_index_"  # canonical names of summation variables: _sum_index_0, 1, ...
+
+
+def _canonical_variable(summand):
+    """A bound-variable name one level above every canonical sum inside ``summand``."""
+    level = 0
+    for inner in summand.atoms(sp.Sum):
+        for variable, *_ in inner.limits:
+            if getattr(variable, "name", "").startswith(_BOUND):
+                level = max(level, int(variable.name[len(_BOUND):]) + 1)
+    return sp.Symbol(f"{_BOUND}{level}", integer=True)
+
+
 def _normal_sum(total):
-    """``Sum(c*f + g)`` -> ``c*Sum(f) + Sum(g)`` for factors ``c`` free of the index.
+    """A finite sum in normal form: from 1, peeled, split, factors out, bound variable renamed.
 
-    A sum over a plain symbol is first shifted to start at 1.
-
-    SymPy does not take a factor out of a sum when that factor holds another
-    sum over a bound variable of the same name (``y_k / \\sum_k e^{z_k}``); this
-    does, which is exact for the finite sums used here.
+    * A sum over several limits is nested, innermost first.
+    * A sum over a plain symbol is shifted to start at 1.
+    * An upper bound ``U + c`` (``c`` a small nonzero integer, ``U`` symbolic)
+      becomes ``U``, with the terms for ``U + 1, ..., U + c`` added (or those
+      for ``U, ..., U + c + 1`` subtracted when ``c < 0``).  SymPy's sums
+      follow Karr's convention, :math:`\\sum_{1}^{U} + \\sum_{U+1}^{U+c} =
+      \\sum_{1}^{U+c}` for every integer ``U``, so this is exact.
+    * ``Sum(c*f + g)`` -> ``c*Sum(f) + Sum(g)`` for factors ``c`` free of the
+      index.  SymPy does not take a factor out of a sum when that factor holds
+      another sum over a bound variable of the same name
+      (``y_k / \\sum_k e^{z_k}``); this does, which is exact for finite sums.
+    * The bound variable gets a canonical name that depends only on how deep
+      sums nest inside the summand, so ``\\sum_k e^{z_k}`` and
+      ``\\sum_l e^{z_l}`` become the same expression.
     """
-    if len(total.limits) != 1 or total.has_finite_limits is not True:
+    if total.has_finite_limits is not True:
         return total  # splitting an infinite series could split a convergent one
+    if len(total.limits) > 1:
+        inner = _normal_sum(sp.Sum(total.function, total.limits[0]))
+        return _normal_sum(sp.Sum(inner, *total.limits[1:]))
     variable, lower, upper = total.limits[0]
     summand = total.function
     if lower != 1 and not isinstance(variable, sp.Idx):
         # Shift the index to start at 1, so that re-indexed sums compare equal.
         summand = summand.xreplace({variable: variable + lower - 1})
-        total = sp.Sum(summand, (variable, 1, upper - lower + 1))
+        lower, upper = sp.Integer(1), upper - lower + 1
+    peeled = sp.Integer(0)
+    constant, rest = sp.sympify(upper).as_coeff_Add()
+    if lower == 1 and rest.free_symbols and constant.is_Integer and 0 < abs(constant) <= 4:
+        if constant > 0:
+            peeled = sp.Add(*[summand.xreplace({variable: rest + t})
+                              for t in range(1, int(constant) + 1)])
+        else:
+            peeled = -sp.Add(*[summand.xreplace({variable: rest - t})
+                               for t in range(0, -int(constant))])
+        upper = rest
     pieces = []
     for term in sp.Add.make_args(sp.expand(summand)):
         outside, inside = [], []
         for factor in sp.Mul.make_args(term):
             (inside if variable in factor.free_symbols else outside).append(factor)
-        pieces.append(sp.Mul(*outside) * sp.Sum(sp.Mul(*inside), *total.limits))
-    return sp.Add(*pieces)
+        inside = sp.Mul(*inside)
+        renamed = _canonical_variable(inside)
+        pieces.append(sp.Mul(*outside)
+                      * sp.Sum(inside.xreplace({variable: renamed}), (renamed, lower, upper)))
+    return sp.Add(*pieces) + peeled
 
 
 def _substitute(expr, pairs):

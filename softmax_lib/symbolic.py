@@ -9,29 +9,65 @@ and fails the tests.  The object renders itself (``_repr_latex_``) as an
 aligned chain with the reasons and a check mark on every verified line, and
 that rendering is what the page shows: the derivation is never typed twice.
 
+What the engine refuses
+-----------------------
+A page shows a chain with check marks; each of the following would let a
+false line carry one, so each raises :class:`StepError`:
+
+* **a false or undecided step** (see below for how equality is decided);
+* **a display that is an unchecked formula.**  :func:`named` shows a short
+  display for a longer value.  A display that is an *atomic name* (one
+  symbol, possibly with subscripts, primes, a superscript that is a mark
+  or a name, or function-call brackets: ``S``, ``s_1``, ``e^{z_i}``,
+  ``\sigma(x)``, ``H(p, q)``, ``\frac{\partial L}{\partial z_1}``; see
+  :func:`is_atomic_tex`) may stand for any value, as a name in the text
+  does.  Any other display is a formula and must be a SymPy expression
+  that SymPy proves equal to the value: ``named(s1 - y1, value)`` is
+  checked, and ``named("s_1 - y_1", value)`` or ``named(Shown(r"\log_2
+  c"), value)`` is refused because a string or symbol cannot be checked;
+* **an unstated premise.**  A step may use (``assuming=``) only hypotheses
+  that the derivation declares once (``hypotheses=``), which the page
+  states on the first line ("Assume ..."), or a :class:`Fact` proved by
+  another :class:`Derivation`, which the line cites by its label ("by
+  (eq-label)").  ``x**2 -> x, using x = 1`` is refused unless the
+  derivation assumes ``x = 1`` for all to see;
+* **a first line that is not proved.**  ``lhs = start`` is always checked.
+  A new name is introduced with :meth:`Derivation.define`, which renders
+  ``name := value``; the name must be atomic.
+
+Statements checked only for some sizes say so where they are shown: the
+:class:`SizeCheck` from :func:`verify_for_sizes` prints "checked for K =
+2, …, 6", and it and each of its Derivations render that line under the
+chain.
+
 How equality is decided (:func:`are_equal`)
 -------------------------------------------
 Both sides are unwrapped (:func:`named` values replace their names),
-assumptions are substituted, and unevaluated objects (``Derivative``,
+premises are substituted, and unevaluated objects (``Derivative``,
 ``Sum``, ``UnevaluatedExpr``) are evaluated with ``.doit()``.  Every finite
-sum over a plain symbol is shifted to start at 1, split over its terms, and
-has the factors that do not depend on its index taken out (SymPy will not
-take ``1/\sum_k e^{z_k}`` out of ``\sum_k y_k / \sum_k e^{z_k}`` because the
-inner bound variable has the same name).  Then, in order: structural
-equality; the difference is zero after ``expand``, ``together`` or
-``cancel``; a search for a numeric counterexample (which can only *refute*:
-small integers for sizes and indices, rationals for the variables, 30-digit
-evaluation); ``simplify`` of the difference; ``simplify`` after ``expand``,
-``powsimp``, ``together``, ``trigsimp``, rewriting in ``exp`` or expanding
-logarithms; finally ``Expr.equals``.  Matrices are compared entry by entry.
-The answer is ``True`` (proved), ``False`` (refuted) or ``None``
-(undecided); only ``True`` lets a step through, and no numeric evaluation
-ever produces ``True``.
+sum is put in a normal form: nested one limit at a time, shifted to start
+at 1, an upper bound ``U + c`` (``c`` a small integer) peeled to ``U``
+with the extra terms written out (exact under SymPy's summation
+convention), split over its terms, with the factors that do not depend on
+its index taken out (SymPy will not take ``1/\sum_k e^{z_k}`` out of
+``\sum_k y_k / \sum_k e^{z_k}`` because the inner bound variable has the
+same name), and its bound variable renamed canonically, so that
+``\sum_k e^{z_k}`` and ``\sum_l e^{z_l}`` are the same expression.
+Then, in order: structural equality; the difference is zero after
+``expand``, ``together`` or ``cancel``; a search for a numeric
+counterexample (which can only *refute*: small integers for sizes and
+indices, rationals for the variables, 30-digit evaluation); ``simplify``
+of the difference; ``simplify`` after ``expand``, ``powsimp``,
+``together``, ``trigsimp``, rewriting in ``exp`` or expanding logarithms;
+finally ``Expr.equals``.  Matrices are compared entry by entry.  The
+answer is ``True`` (proved), ``False`` (refuted) or ``None`` (undecided);
+only ``True`` lets a step through, and no numeric evaluation ever produces
+``True``.
 
 Some true statements stay undecided, for instance reversing a sum,
-``Sum(y[k], (k, 1, K)) == Sum(y[K + 1 - k], (k, 1, K))``, or taking the last
-term out of ``Sum(y[k], (k, 1, K + 1))``.  Such a step is rejected; check it
-with :func:`verify_for_sizes` instead.
+``Sum(y[k], (k, 1, K)) == Sum(y[K + 1 - k], (k, 1, K))``.  Such a step is
+rejected; check it with :func:`verify_for_sizes` instead, and the page
+says for which sizes.
 
 General K: Sum, IndexedBase and KroneckerDelta
 ----------------------------------------------
@@ -43,9 +79,9 @@ SymPy produce ``Sum(exp(z[k]) * KroneckerDelta(j, k), (k, 1, K))``, and
 SymPy does not know that ``j`` lies in ``1..K``.  The checker therefore reads
 the range of every bounded ``Idx`` in the expressions and calls
 :func:`sympy.refine` with ``lower <= idx <= upper``, which selects the right
-branch.  With plain integer ``Symbol`` indices the same fact can be given
-per step, e.g. ``assuming=[sympy.Le(j, K)]``.  With this,
-``diff(indexed_softmax(i), z[j])`` is proved equal to
+branch.  With plain integer ``Symbol`` indices the same fact must be a
+declared hypothesis, e.g. ``hypotheses=[sympy.Le(j, K)]``, cited by the
+step.  With this, ``diff(indexed_softmax(i), z[j])`` is proved equal to
 :math:`s_i(\delta_{ij} - s_j)` for symbolic ``K``.
 
 Statements that hold for every ``K`` but that SymPy can only decide for a
@@ -70,9 +106,10 @@ term (``\delta_{ij} - s_j`` rather than ``-s_j + \delta_{ij}``).  Reasons are
 set with ``\text{...}``; ``$...$`` parts become inline-size math, and LaTeX
 special characters in the text are escaped in math mode (MathJax shows the
 content of ``\text`` literally, so ``\&`` inside it would print a
-backslash).  The check mark is ``\checkmark``, from the AMS symbols that
-MathJax 3 loads by default (its ``tex-chtml`` component, the one the site
-bundles, includes the ``ams`` package).
+backslash).  The output uses only LaTeX, amsmath and amssymb: ``aligned``,
+``\text``, ``\textstyle``, ``\mathrel{:=}`` for a definition (not
+mathtools' ``\coloneqq``), ``\dots`` and the check mark ``\checkmark``, so
+MathJax in the browser, KaTeX or a build-time renderer typeset it alike.
 
 Examples
 --------
@@ -109,6 +146,7 @@ from sympy.printing.latex import LatexPrinter
 
 from softmax_lib._symbolic_check import (
     _NAME_TYPES,
+    _has_operator_outside_brackets,
     Assumptions,
     Named,
     NamedMatrix,
@@ -361,7 +399,10 @@ def are_equal(a, b, *, assuming=None):
     >>> are_equal(2 * total, 2, assuming={total: 1})
     True
     >>> peeled = sp.Sum(y[k], (k, 1, K)) + y[K + 1]
-    >>> print(are_equal(peeled, sp.Sum(y[k], (k, 1, K + 1))))  # true, but undecided
+    >>> are_equal(peeled, sp.Sum(y[k], (k, 1, K + 1)))  # proved for every K
+    True
+    >>> reversed_ = sp.Sum(y[K + 1 - k], (k, 1, K))
+    >>> print(are_equal(total, reversed_))  # true, but undecided
     None
     """
     return compare(a, b, assuming).value
@@ -600,7 +641,7 @@ class Derivation:
         """
         shown = sp.Symbol(name) if isinstance(name, str) else name
         value = _as_sympy(value, "value")
-        if not isinstance(shown, _NAME_TYPES) or not is_atomic_tex(sp.latex(shown)):
+        if not isinstance(shown, _NAME_TYPES) or not _is_name(shown):
             raise StepError(
                 f"a definition gives a name, but {sp.sstr(shown)} is not an atomic name "
                 "(one symbol, possibly with indices or call brackets)",
@@ -767,6 +808,11 @@ class Derivation:
             name, sizes, size = self.checked_sizes
             lines.append(f"  checked for {_size_text(name, sizes)}; shown for {name} = {size}")
         return "\n".join(lines)
+
+
+def _is_name(shown) -> bool:
+    raw = shown.name if isinstance(shown, sp.Symbol) else ""
+    return is_atomic_tex(sp.latex(shown)) and not _has_operator_outside_brackets(raw)
 
 
 def _relation_text(relation) -> str:
