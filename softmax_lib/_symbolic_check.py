@@ -405,7 +405,10 @@ def check_display(display, value) -> bool:
             f"  value: {sp.sstr(value)}",
             previous=value, proposed=display, reason="display", verdict=None,
             detail="formula typed as a name")
-    verdict = compare(display, value)
+    compared = display
+    if _is_matrix(display) and not _is_matrix(value) and display.shape == (1, 1):
+        compared = sp.ImmutableMatrix(display.as_explicit())[0, 0]  # v^T J v is a number
+    verdict = compare(compared, value)
     if verdict.value is not True:
         status = "is false" if verdict.value is False else "could not be verified by SymPy"
         raise StepError(
@@ -440,9 +443,12 @@ class Named(sp.Expr):
         value = sp.sympify(value, strict=True)
         if not isinstance(value, sp.Expr) or isinstance(value, MatrixExpr):
             raise TypeError(f"value must be a scalar SymPy expression, got {type(value).__name__}")
-        if not isinstance(name, sp.Expr) or isinstance(name, MatrixExpr):
-            raise TypeError(f"display must be a str or a scalar SymPy expression, got "
-                            f"{type(name).__name__}")
+        if isinstance(name, MatrixBase):
+            name = sp.ImmutableMatrix(name)
+        if not isinstance(name, (sp.Expr, MatrixBase)) or (
+                getattr(name, "is_Matrix", False) and name.shape != (1, 1)):
+            raise TypeError("display must be a str, a scalar SymPy expression or a 1 x 1 "
+                            f"matrix expression such as v.T * J * v, got {sp.sstr(name)}")
         obj = sp.Expr.__new__(cls, name, value)
         obj._is_name = check_display(name, value)
         return obj
@@ -694,17 +700,29 @@ def _is_matrix(expr):
     return isinstance(expr, (MatrixBase, MatrixExpr))
 
 
-_BOUND = "_sum_index_"  # canonical names of summation variables: _sum_index_0, 1, ...
+_BOUND = "_sum_index_"  # canonical names of summation variables, by nesting depth
 
 
-def _canonical_variable(summand):
-    """A bound-variable name one level above every canonical sum inside ``summand``."""
-    level = 0
-    for inner in summand.atoms(sp.Sum):
-        for variable, *_ in inner.limits:
-            if getattr(variable, "name", "").startswith(_BOUND):
-                level = max(level, int(variable.name[len(_BOUND):]) + 1)
-    return sp.Symbol(f"{_BOUND}{level}", integer=True)
+def _rename_bound(expr, depth=0):
+    """Rename every summation variable after its nesting depth, outermost first.
+
+    ``\\sum_k e^{z_k}`` and ``\\sum_l e^{z_l}`` both become a sum over
+    ``_sum_index_0``; a sum inside it runs over ``_sum_index_1``, and so on,
+    so an inner name never captures an outer one.  A sum over several
+    limits is written as nested sums first.
+    """
+    if isinstance(expr, sp.Sum) and expr.has_finite_limits is True:
+        body, limits = expr.function, list(expr.limits)
+        for inner in limits[:-1]:  # the first limit is the innermost sum
+            body = sp.Sum(body, inner)
+        variable, lower, upper = limits[-1]
+        renamed = sp.Symbol(f"{_BOUND}{depth}", integer=True)
+        body = _rename_bound(body.xreplace({variable: renamed}), depth + 1)
+        return sp.Sum(body, (renamed, lower, upper))
+    if not expr.args or isinstance(expr, (sp.Idx, sp.Indexed, sp.IndexedBase)):
+        return expr
+    args = [_rename_bound(arg, depth) for arg in expr.args]
+    return expr if args == list(expr.args) else expr.func(*args)
 
 
 def _normal_sum(total):
@@ -721,9 +739,6 @@ def _normal_sum(total):
       index.  SymPy does not take a factor out of a sum when that factor holds
       another sum over a bound variable of the same name
       (``y_k / \\sum_k e^{z_k}``); this does, which is exact for finite sums.
-    * The bound variable gets a canonical name that depends only on how deep
-      sums nest inside the summand, so ``\\sum_k e^{z_k}`` and
-      ``\\sum_l e^{z_l}`` become the same expression.
     """
     if total.has_finite_limits is not True:
         return total  # splitting an infinite series could split a convergent one
@@ -751,10 +766,7 @@ def _normal_sum(total):
         outside, inside = [], []
         for factor in sp.Mul.make_args(term):
             (inside if variable in factor.free_symbols else outside).append(factor)
-        inside = sp.Mul(*inside)
-        renamed = _canonical_variable(inside)
-        pieces.append(sp.Mul(*outside)
-                      * sp.Sum(inside.xreplace({variable: renamed}), (renamed, lower, upper)))
+        pieces.append(sp.Mul(*outside) * sp.Sum(sp.Mul(*inside), (variable, lower, upper)))
     return sp.Add(*pieces) + peeled
 
 
@@ -774,6 +786,24 @@ def _substitute(expr, pairs):
     return expr
 
 
+def _normal_form(expr):
+    """Unwrap names, evaluate unevaluated objects, put sums in normal form.
+
+    ``.doit()`` can bring out new sums (the logarithm of a product) or merge
+    nested ones, so the sums are normalised until nothing changes (a few
+    rounds at most); then their bound variables are renamed canonically.
+    """
+    expr = unwrap(sp.sympify(expr, strict=True)).doit()
+    for _ in range(4):
+        if not expr.has(sp.Sum):
+            return expr
+        normal = expr.replace(lambda e: isinstance(e, sp.Sum), _normal_sum).doit()
+        if normal == expr:
+            break
+        expr = normal
+    return _rename_bound(expr)
+
+
 def _normalize(expr, assumptions: Assumptions):
     """Unwrap names, apply substitutions, evaluate unevaluated objects."""
     expr = unwrap(sp.sympify(expr, strict=True))
@@ -781,11 +811,14 @@ def _normalize(expr, assumptions: Assumptions):
     # Patterns such as Sum(y[k], (k, 1, K)) are matched before .doit() can
     # rewrite them; plain symbols wait until derivatives have been taken.
     expr = _substitute(expr, [p for p in pairs if not isinstance(p[0], (sp.Symbol, sp.Idx))])
-    expr = expr.doit()
-    if expr.has(sp.Sum):
-        expr = expr.replace(lambda e: isinstance(e, sp.Sum), _normal_sum).doit()
+    expr = _normal_form(expr)
     if pairs:
-        expr = _substitute(expr, pairs).doit()
+        # Then the patterns in the same normal form as the expression (a sum
+        # that only appears once the summand is split, with its bound variable
+        # renamed), and the plain symbols.  Each pair is an equality, and the
+        # normal form equals what it came from, so the substitution is exact.
+        normal = [(_normal_form(old), _normal_form(new)) for old, new in pairs]
+        expr = _substitute(_substitute(expr, pairs), normal).doit()
     if isinstance(expr, MatrixExpr):
         expr = expr.as_explicit().doit()
     if isinstance(expr, MatrixBase):

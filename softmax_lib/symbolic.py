@@ -171,6 +171,7 @@ __all__ = [
     "indexed_softmax",
     "is_atomic_tex",
     "latex",
+    "log2",
     "log_sum_exp",
     "logits",
     "named",
@@ -225,6 +226,12 @@ class _Printer(LatexPrinter):
         return super()._needs_brackets(expr)
 
     def _needs_mul_brackets(self, expr, first=False, last=False):
+        if isinstance(expr, sp.UnevaluatedExpr):
+            # SymPy prints UnevaluatedExpr(-1/N) * log(x) as "\log x - \frac{1}{N}",
+            # which reads as a difference: bracket a factor that carries a sign.
+            inner = expr.args[0]
+            return (inner.could_extract_minus_sign()
+                    or super()._needs_mul_brackets(inner, first=first, last=last))
         if isinstance(expr, (Named, NamedMatrix)):
             return not expr.is_name and super()._needs_mul_brackets(
                 expr.name, first=first, last=last)
@@ -301,6 +308,57 @@ class Shown(sp.Symbol):
 
     def _latex(self, printer):
         return self.name
+
+
+class log2(sp.Function):  # noqa: N801 (a SymPy function, named like sympy.log)
+    r"""The base-2 logarithm, printed :math:`\log_2 x` and checked as ``log(x)/log(2)``.
+
+    SymPy prints ``sympy.log(x, 2)`` as :math:`\frac{\log x}{\log 2}`.
+    ``log2(x)`` stays as written when built and prints as :math:`\log_2 x`;
+    ``.doit()``, which the checker applies before comparing, turns it into
+    ``log(x)/log(2)``, so a step or a display that uses it is checked like
+    any other expression.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from softmax_lib.symbolic import are_equal, latex, log2
+    >>> p = sp.Symbol("p", positive=True)
+    >>> latex(log2((1 - p) / p))
+    '\\log_{2} \\frac{1 - p}{p}'
+    >>> are_equal(log2(8 * p), 3 + log2(p))
+    True
+    """
+
+    nargs = 1
+
+    @classmethod
+    def eval(cls, arg):
+        return None  # keep the form the author built
+
+    def doit(self, deep=True, **hints):
+        arg = self.args[0].doit(deep=deep, **hints) if deep else self.args[0]
+        return sp.log(arg) / sp.log(2)
+
+    def fdiff(self, argindex=1):
+        return 1 / (self.args[0] * sp.log(2))
+
+    def _eval_rewrite_as_log(self, arg, **kwargs):
+        return sp.log(arg) / sp.log(2)
+
+    def _eval_evalf(self, prec):
+        return (sp.log(self.args[0]) / sp.log(2))._eval_evalf(prec)
+
+    def _latex(self, printer, exp=None):
+        arg = self.args[0]
+        tex = printer._print(arg)
+        # Brackets always, as SymPy sets log: in a product the factors may be
+        # printed after it.  A fraction shows its own extent.
+        if not (isinstance(arg, sp.Mul) and sp.fraction(arg)[1] != 1):
+            tex = r"\left(" + tex + r"\right)"
+        if exp is not None:
+            return rf"\left(\log_{{2}} {tex}\right)^{{{exp}}}"
+        return rf"\log_{{2}} {tex}"
 
 
 _TEXT_SPECIALS = {
@@ -432,8 +490,10 @@ class Fact:
 
     Attributes
     ----------
-    lhs, rhs : sympy.Basic
-        The two sides of the proved equation.
+    lhs : sympy.Basic
+        The first side of the proved equation.
+    rhs : sympy.Basic
+        The last side of the proved equation.
     label : str
     hypotheses : tuple
         The hypotheses under which it was proved.
@@ -855,11 +915,11 @@ class SizeCheck:
 
     @property
     def shown_result(self):
-        """The builder's result for :attr:`shown`."""
+        """The builder's result for the size ``shown``."""
         return self.results[self.sizes.index(self.shown)]
 
     def latex(self) -> str:
-        """The instance for :attr:`shown`, with the line saying which sizes were checked."""
+        """The instance for the size ``shown``, with the line saying which sizes were checked."""
         result = self.shown_result
         if isinstance(result, Derivation):
             return result.latex()

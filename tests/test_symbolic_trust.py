@@ -157,7 +157,9 @@ def test_display_is_rechecked_when_rebuilt():
     shown = named(a + x, x + a)
     assert shown.xreplace({a: 3}).value == x + 3
     with pytest.raises(TypeError, match="display"):
-        named(sp.Matrix([1]), x)
+        named(sp.eye(2), x)
+    with pytest.raises(StepError, match="is false"):
+        named(sp.Matrix([1]), x)  # a 1 x 1 display is compared as the number it is
 
 
 def test_displays_inside_a_derivation_are_checked():
