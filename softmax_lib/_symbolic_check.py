@@ -726,27 +726,33 @@ def _rename_bound(expr, depth=0):
 
 
 def _normal_sum(total):
-    """A finite sum in normal form: from 1, peeled, split, factors out, bound variable renamed.
+    """A finite sum in normal form: from 1, peeled, split, factors taken out.
 
-    * A sum over several limits is nested, innermost first.
+    * A sum over several limits is treated one limit at a time, innermost
+      first (SymPy writes nested sums as one sum with several limits).
     * A sum over a plain symbol is shifted to start at 1.
     * An upper bound ``U + c`` (``c`` a small nonzero integer, ``U`` symbolic)
       becomes ``U``, with the terms for ``U + 1, ..., U + c`` added (or those
-      for ``U, ..., U + c + 1`` subtracted when ``c < 0``).  SymPy's sums
+      for ``U + c + 1, ..., U`` subtracted when ``c < 0``).  SymPy's sums
       follow Karr's convention, :math:`\\sum_{1}^{U} + \\sum_{U+1}^{U+c} =
       \\sum_{1}^{U+c}` for every integer ``U``, so this is exact.
     * ``Sum(c*f + g)`` -> ``c*Sum(f) + Sum(g)`` for factors ``c`` free of the
       index.  SymPy does not take a factor out of a sum when that factor holds
       another sum over a bound variable of the same name
       (``y_k / \\sum_k e^{z_k}``); this does, which is exact for finite sums.
+
+    The bound variables are renamed afterwards (:func:`_rename_bound`).
     """
     if total.has_finite_limits is not True:
         return total  # splitting an infinite series could split a convergent one
-    if len(total.limits) > 1:
-        inner = _normal_sum(sp.Sum(total.function, total.limits[0]))
-        return _normal_sum(sp.Sum(inner, *total.limits[1:]))
-    variable, lower, upper = total.limits[0]
-    summand = total.function
+    expr = total.function
+    for limit in total.limits:
+        expr = _normal_single(expr, *limit)
+    return expr
+
+
+def _normal_single(summand, variable, lower, upper):
+    """The normal form of ``Sum(summand, (variable, lower, upper))``; see :func:`_normal_sum`."""
     if lower != 1 and not isinstance(variable, sp.Idx):
         # Shift the index to start at 1, so that re-indexed sums compare equal.
         summand = summand.xreplace({variable: variable + lower - 1})
@@ -786,6 +792,12 @@ def _substitute(expr, pairs):
     return expr
 
 
+# What SymPy's own algorithms raise when they fail on an expression (rather than on
+# bad input): such a failure leaves a comparison undecided, it never decides it.
+_SYMPY_FAILURES = (StopIteration, RecursionError, TypeError, ValueError, NotImplementedError,
+                   AttributeError, IndexError, KeyError, ZeroDivisionError)
+
+
 def _normal_form(expr):
     """Unwrap names, evaluate unevaluated objects, put sums in normal form.
 
@@ -797,7 +809,13 @@ def _normal_form(expr):
     for _ in range(4):
         if not expr.has(sp.Sum):
             return expr
-        normal = expr.replace(lambda e: isinstance(e, sp.Sum), _normal_sum).doit()
+        normal = expr.replace(lambda e: isinstance(e, sp.Sum), _normal_sum)
+        try:
+            normal = normal.doit()
+        except _SYMPY_FAILURES:
+            # SymPy's summation can fail inside its own solvers (a raw
+            # StopIteration in its telescoping-sum search); keep the sums as they are.
+            pass
         if normal == expr:
             break
         expr = normal
@@ -871,12 +889,30 @@ def _scalar_verdict(a, b, facts, numeric_refutation: bool) -> Verdict:
         witness = _counterexample(a, b, facts)
         if witness is not None:
             return Verdict(False, f"the two sides differ at {witness}")
-    simplified = sp.simplify(_refine(difference, facts))
+    try:
+        simplified = sp.simplify(_refine(difference, facts))
+    except _SYMPY_FAILURES:
+        # SymPy's simplify can fail inside its own sum_combine (a raw
+        # StopIteration): one fewer way to prove, never a proof.
+        simplified = difference
     if _is_zero(simplified, facts):
         return Verdict(True, "simplify gives 0")
+    if simplified.has(sp.Sum):
+        # simplify can bring out new sums (the log of a product) under their
+        # original bound names: normalise them like the rest and try again
+        try:
+            if _is_zero(sp.simplify(_normal_form(simplified)), facts):
+                return Verdict(True, "simplify gives 0")
+        except _SYMPY_FAILURES:
+            pass
     for form in _EXTRA_FORMS:
         try:
-            rewritten = sp.simplify(form(difference))
+            rewritten = form(difference)
+            if rewritten.has(sp.Sum):
+                # a rewrite can bring out new sums (expand_log of a product):
+                # put them in the same normal form as the rest
+                rewritten = _normal_form(rewritten)
+            rewritten = sp.simplify(rewritten)
         except Exception:  # a rewrite that fails is one fewer way to prove, not a proof
             continue
         if _is_zero(rewritten, facts):
@@ -905,8 +941,11 @@ def compare(a, b, assuming=None) -> Verdict:
     b = sp.sympify(b, strict=True)
     if a == b:
         return Verdict(True, "structurally equal")
-    a = _normalize(a, assumptions)
-    b = _normalize(b, assumptions)
+    try:
+        a = _normalize(a, assumptions)
+        b = _normalize(b, assumptions)
+    except _SYMPY_FAILURES as error:
+        return Verdict(None, f"SymPy failed while evaluating the sides ({type(error).__name__})")
     facts = list(assumptions.facts) + _index_facts(a, b)
     # A point that violates a substitution cannot be told apart from a true
     # counterexample, so numeric refutation is used only without substitutions.
