@@ -99,7 +99,12 @@ author built: use :func:`named` to show ``s_i`` or ``S`` for a longer value
 (the checker sees the value), ``sympy.Derivative(...)`` (unevaluated by
 default) for derivatives, which print as
 :math:`\frac{\partial s_i}{\partial z_j}`, and ``sympy.UnevaluatedExpr`` or
-``evaluate=False`` to keep a form SymPy would rewrite.  A sum built with
+``evaluate=False`` to keep a form SymPy would rewrite; a factor can also be
+kept as written with ``named(expr, expr)`` (a formula display, checked like
+any other), and :func:`log2` prints :math:`\log_2 x` where ``sympy.log(x, 2)``
+would print a quotient.  A sign inside an ``UnevaluatedExpr`` factor is
+bracketed, since SymPy would print ``UnevaluatedExpr(-1/N) * log(y)`` as a
+difference.  A sum built with
 ``evaluate=False`` whose terms are not in SymPy's canonical order prints them
 in the order given; other sums print in SymPy's order, led by a positive
 term (``\delta_{ij} - s_j`` rather than ``-s_j + \delta_{ij}``).  Reasons are
