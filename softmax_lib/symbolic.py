@@ -240,7 +240,9 @@ class _Printer(LatexPrinter):
         if isinstance(expr, (Named, NamedMatrix)):
             return not expr.is_name and super()._needs_mul_brackets(
                 expr.name, first=first, last=last)
-        return super()._needs_mul_brackets(expr, first=first, last=last)
+        # SymPy brackets a factor that "has" a Sum; decide on what is printed,
+        # not on the values hidden behind names (log p_k, not log of a sum).
+        return super()._needs_mul_brackets(_as_displayed(expr), first=first, last=last)
 
     def _needs_add_brackets(self, expr):
         if isinstance(expr, (Named, NamedMatrix)):
@@ -280,6 +282,17 @@ class _Printer(LatexPrinter):
                     terms.insert(0, terms.pop(pos))
                     break
         return terms
+
+
+def _as_displayed(expr):
+    """``expr`` with every scalar name replaced by its display (for layout decisions)."""
+    names = expr.atoms(Named) if isinstance(expr, sp.Basic) else set()
+    if not names:
+        return expr
+    try:
+        return expr.xreplace({w: w.name for w in names})
+    except (TypeError, ValueError):  # a display that cannot stand in this position
+        return expr
 
 
 def latex(expr) -> str:

@@ -478,3 +478,16 @@ def test_a_failure_inside_sympy_leaves_the_step_undecided(monkeypatch):
         Derivation(x**2 - 1).step((x - 1) * (x + 1), "factor")
     assert caught.value.verdict is None
     assert "SymPy failed" in caught.value.detail
+
+
+def test_brackets_follow_the_display_not_the_hidden_value(g):
+    # A name whose value holds a sum is printed as a name: no brackets around
+    # log p_k or around a derivative of s_i in a product.
+    k, K, y = g.k, g.K, g.y
+    p_k = named(sp.IndexedBase("p")[k], g.s(k).value)
+    assert latex(y[k] * sp.log(p_k)) == r"\log{\left(p_{k} \right)} y_{k}"
+    product = sp.Derivative(g.s(g.i), g.z[g.j]) * y[g.i]
+    assert latex(product) == r"\frac{\partial s_{i}}{\partial z_{j}} y_{i}"
+    # a real sum in a product is still bracketed where SymPy brackets it
+    assert latex(sp.Sum(y[k], (k, 1, K)) * sp.log(p_k)) == (
+        r"\log{\left(p_{k} \right)} \sum_{k=1}^{K} y_{k}")
