@@ -80,10 +80,16 @@ def test_formulas_are_not_names(tex):
 
 def test_issue_example_false_display_is_refused():
     # Renders "s1 - y1" for a value that equals it only when y1 + y2 = 1.
+    value = sp.sympify("s1*(y1 + y2) - y1")
     with pytest.raises(StepError) as caught:
-        named(sp.sympify("s1 - y1"), s1 * (y1 + y2) - y1)
+        named(sp.sympify("s1 - y1"), value)
     assert caught.value.verdict is False
     assert "display" in str(caught.value)
+    # The same display is accepted where it is true: the check is a real one.
+    true_value = value.subs(sp.Symbol("y2"), 1 - sp.Symbol("y1"))
+    assert named(sp.sympify("s1 - y1"), true_value).is_name is False
+    with pytest.raises(StepError):
+        named(s1 - y1, s1 * (y1 + y2) - y1)  # real symbols, as a chapter builds them
 
 
 @pytest.mark.parametrize("display", [
