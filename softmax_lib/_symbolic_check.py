@@ -3,8 +3,12 @@
 This module decides whether two SymPy expressions are equal, and keeps the
 "display name" wrappers (:class:`Named`, :class:`NamedMatrix`) that let a
 derivation show ``s_i`` while the checker works with the expression it stands
-for.  The public entry points live in :mod:`softmax_lib.symbolic`; this
-module is private.
+for.  A wrapper checks its display when it is built (:func:`check_display`):
+an atomic name (:func:`is_atomic_tex`) may stand for any value, a formula must
+be a SymPy expression proved equal to the value, and anything else raises
+:class:`StepError`, which lives here so that the wrappers can raise it.  The
+public entry points live in :mod:`softmax_lib.symbolic`; this module is
+private.
 
 A verdict is three-valued:
 
