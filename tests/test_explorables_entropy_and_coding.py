@@ -62,3 +62,53 @@ def test_grid_default_and_size_budget(explorable):
     assert len(explorable.rows("sym", **default)) == 4
     assert sum(len(v) for v in explorable.datasets.values()) <= 3200
     assert len(gzip.compress(json.dumps(explorable.spec).encode())) <= 40_000
+
+
+# --- the wrong code: data p fixed, model q from the sliders ------------------------------
+
+from explorables.entropy_and_coding import wrong_code  # noqa: E402
+
+DATA = np.array([0.1, 0.2, 0.3, 0.4])
+
+
+@pytest.fixture(scope="module")
+def wrong():
+    return wrong_code()
+
+
+@pytest.mark.parametrize("weights", [(4, 2, 1, 1), (1, 2, 3, 4), (1, 1, 1, 3), (5, 1, 5, 1),
+                                     (2, 3, 4, 5)])
+def test_wrong_code_states_match_softmax_lib(wrong, weights):
+    state = dict(zip(("wa", "wb", "wc", "wd"), map(float, weights)))
+    q = np.array(weights, dtype=float) / sum(weights)
+    code = sl.huffman_code(q)
+
+    sym = wrong.rows("sym", **state)
+    assert [r["s"] for r in sym] == ["a", "b", "c", "d"]
+    np.testing.assert_allclose([r["p"] for r in sym], DATA, rtol=RTOL)
+    np.testing.assert_allclose([r["q"] for r in sym], q, rtol=RTOL)
+    assert [r["cw"] for r in sym] == code
+
+    (bits,) = wrong.rows("bits", **state)
+    H = -np.sum(DATA * np.log2(DATA))
+    H_pq = -np.sum(DATA * np.log2(q))
+    np.testing.assert_allclose([bits["H"], bits["Hpq"], bits["D"]],
+                               [H, H_pq, np.sum(DATA * np.log2(DATA / q))], rtol=RTOL, atol=1e-12)
+    assert bits["L"] == pytest.approx(float(DATA @ [len(w) for w in code]), rel=RTOL)
+    # Gibbs: the cross-entropy exceeds the entropy by the divergence.
+    assert bits["Hpq"] - bits["H"] == pytest.approx(bits["D"], abs=1e-5)
+
+
+def test_wrong_code_special_states(wrong):
+    (exact,) = wrong.rows("bits", wa=1.0, wb=2.0, wc=3.0, wd=4.0)       # q = p
+    assert exact["D"] == pytest.approx(0.0, abs=1e-12)
+    assert exact["Hpq"] == pytest.approx(exact["H"])
+    (cheap,) = wrong.rows("bits", wa=1.0, wb=1.0, wc=1.0, wd=3.0)       # L below H(p, q)
+    assert cheap["L"] < cheap["Hpq"]
+
+
+def test_wrong_code_grid_default_and_budget(wrong):
+    assert wrong.default_state() == {"wa": 4.0, "wb": 2.0, "wc": 1.0, "wd": 1.0}
+    assert all(wrong.default_state()[c.name] in c.values for c in wrong.controls)
+    assert sum(len(v) for v in wrong.datasets.values()) <= 3200
+    assert len(gzip.compress(json.dumps(wrong.spec).encode())) <= 40_000
