@@ -1,4 +1,4 @@
-"""The explorable of the chapter "Information, entropy and coding": its data against softmax_lib."""
+"""The explorables of the chapter "Information, entropy and coding", against softmax_lib."""
 
 from __future__ import annotations
 

@@ -169,7 +169,10 @@ def wrong_code():
                           "text": {"field": "cw"}}},
         ],
     }
-    marks = [("H", "H(p)", -20), ("Hpq", "H(p, q)", -20), ("L", "L", 20)]
+    # H(p) is labelled to the left of its tick and H(p, q) to the right, so that the
+    # two labels never overlap, even when q = p.
+    marks = [("H", "H(p)", -20, "right"), ("Hpq", "H(p, q)", -20, "left"),
+             ("L", "L", 20, "center")]
     line = {
         "data": {"name": "bits"},
         "width": 320, "height": 70,
@@ -184,19 +187,20 @@ def wrong_code():
             {"mark": {"type": "point", "filled": True, "size": 90, "color": "#d62728",
                       "tooltip": True},
              "encoding": {"x": {"field": "L", "type": "quantitative"}}},
-            *[{"mark": {"type": "text", "dy": dy, "fontSize": 11,
+            *[{"mark": {"type": "text", "dy": dy, "align": align, "fontSize": 11,
                         "color": "#d62728" if field == "L" else TEXT_GREY},
                "encoding": {"x": {"field": field, "type": "quantitative"},
                             "text": {"value": label}}}
-              for field, label, dy in marks],
+              for field, label, dy, align in marks],
         ],
     }
     text = {
         "data": {"name": "bits"},
         "width": 320, "height": 34,
         "transform": [
-            {"calculate": "'H(p) = ' + format(datum.H, '.4f') + ',  H(p, q) = '"
-                          " + format(datum.Hpq, '.4f') + ',  D(p || q) = ' + format(datum.D, '.4f')",
+            {"calculate": "'H(p) = ' + format(datum.H, '.4f')"
+                          " + ',  H(p, q) = ' + format(datum.Hpq, '.4f')"
+                          " + ',  D(p || q) = ' + format(datum.D, '.4f')",
              "as": "line1"},
             {"calculate": "'Huffman code for q, on data from p: L = ' + format(datum.L, '.4f')"
                           " + ' bits per symbol'", "as": "line2"},

@@ -112,7 +112,8 @@ def scale_explorer():
         "data": {"name": "now"},
         "width": 320, "height": 34,
         "transform": [{"calculate": (
-            "'α = ' + format(datum.a, '.3~g') + ':  ‖J‖_F = ' + format(datum.n, '.3~g')"), "as": "line1"},
+            "'α = ' + format(datum.a, '.3~g') + ':  ‖J‖_F = ' + format(datum.n, '.3~g')"),
+            "as": "line1"},
             {"calculate": ("'slope of ln‖J‖_F in α: ' + format(datum.rate, '.4f')"
                            " + ',  −Δ = ' + format(datum.nd, '.4f')"), "as": "line2"}],
         "layer": [
