@@ -86,3 +86,70 @@ def test_grid_default_and_size_budget(explorable):
     rows = sum(len(v) for v in explorable.datasets.values()) + len(explorable.static["sweep"])
     assert rows <= 3000
     assert len(gzip.compress(json.dumps(explorable.spec).encode())) <= 40_000
+
+
+# --- the losses: cross-entropy and squared error, right and wrong target -----------------
+
+from explorables.vanishing_gradients import loss_gradients  # noqa: E402
+
+
+def _ten_logits():
+    rng = np.random.default_rng(11)
+    rng.normal(size=2)
+    return rng.normal(size=10)
+
+
+@pytest.fixture(scope="module")
+def losses():
+    return loss_gradients()
+
+
+@pytest.mark.parametrize("log_alpha", [0.0, -1.0, 1.25, 2.0])
+def test_loss_gradients_match_softmax_lib(losses, log_alpha):
+    z = _ten_logits()
+    alpha = 10.0 ** log_alpha
+    s = sl.softmax(alpha * z)
+    right, wrong = int(np.argmax(z)), int(np.argmin(z))
+    probs = losses.rows("probs", lga=log_alpha)
+    np.testing.assert_allclose([r["p"] for r in probs], s, rtol=RTOL, atol=1e-300)
+    assert [r["role"] for r in probs].count("right target") == 1
+    assert probs[right]["role"] == "right target" and probs[wrong]["role"] == "wrong target"
+
+    J = sl.softmax_jacobian(alpha * z)
+    expected = {}
+    for name, target in (("right", right), ("wrong", wrong)):
+        y = np.eye(10)[target]
+        expected["cross-entropy", name] = np.linalg.norm(s - y)
+        expected["squared error", name] = np.linalg.norm(J.T @ (s - y))
+    points = losses.rows("pts", lga=log_alpha)
+    assert len(points) == 4
+    for row in points:
+        assert row["x"] == log_alpha
+        np.testing.assert_allclose(row["g"], expected[row["loss"], row["target"]],
+                                   rtol=1e-4 if row["g"] < 1e-12 else RTOL)
+
+
+def test_cross_entropy_keeps_the_gradient_of_a_wrong_target(losses):
+    (ce_wrong,) = [r for r in losses.rows("pts", lga=2.0)
+                   if r["loss"] == "cross-entropy" and r["target"] == "wrong"]
+    assert ce_wrong["g"] == pytest.approx(np.sqrt(2), rel=1e-5)
+    others = [r["g"] for r in losses.rows("pts", lga=2.0) if r is not ce_wrong]
+    assert max(g for g in others if g != ce_wrong["g"]) < 1e-12
+
+
+def test_loss_gradients_grid_and_budget(losses):
+    assert losses.default_state() == {"lga": 0.0}
+    assert len(losses.controls[0].values) == 13
+    assert len(losses.rows("curves")) == 4 * 61
+    rows = sum(len(v) for v in losses.datasets.values()) + len(losses.rows("curves"))
+    assert rows <= 3000
+    assert len(gzip.compress(json.dumps(losses.spec).encode())) <= 40_000
+
+
+def test_static_curves_pass_through_the_points(losses):
+    curves = losses.rows("curves")
+    for log_alpha in (-1.0, 0.0, 1.25, 2.0):
+        for point in losses.rows("pts", lga=log_alpha):
+            (on_curve,) = [r for r in curves if r["loss"] == point["loss"]
+                           and r["target"] == point["target"] and abs(r["x"] - log_alpha) < 1e-9]
+            assert on_curve["g"] == point["g"]
