@@ -115,7 +115,9 @@ _SIZING = frozenset({r"\left", r"\right", r"\bigl", r"\bigr", r"\Bigl", r"\Bigr"
                      r"\biggl", r"\biggr", r"\big", r"\Big"})
 _OPENERS = {"(": ")", "[": "]", r"\lbrack": r"\rbrack"}
 _NORMS = {r"\lVert": r"\rVert", r"\|": r"\|", "|": "|", r"\lvert": r"\rvert"}
-_LEIBNIZ = frozenset({r"\partial", "d", r"\mathrm{d}"})
+_LEIBNIZ = frozenset({r"\partial", "d", r"\mathrm{d}", "∂"})
+# Unicode sub- and superscript letters and digits, as in "z₁" or "xᵀ": decorations.
+_UNICODE_SCRIPTS = frozenset("₀₁₂₃₄₅₆₇₈₉ₐₑₒₓₔₕₖₗₘₙₚₛₜᵢⱼᵣᵤᵥ⁰¹²³⁴⁵⁶⁷⁸⁹ᵀ′″")
 _TOKEN = re.compile(r"\\[A-Za-z]+|\\.|\S")
 
 
@@ -257,8 +259,8 @@ class _NameParser:
             elif token == "^":
                 if not self.superscript():
                     return False
-            elif token == "'":
-                self.take()
+            elif token == "'" or (token in _UNICODE_SCRIPTS and token not in "⁰¹²³⁴⁵⁶⁷⁸⁹"):
+                self.take()  # a prime, or a Unicode subscript (z₁); a superscript digit is a power
             elif token in _OPENERS:
                 if not self.balanced(token, _OPENERS[token]):
                     return False
@@ -340,8 +342,11 @@ def is_atomic_tex(tex) -> bool:
     or themselves a name (``e^{z_i}``), and function-call brackets
     (``\sigma(x)``, ``H(p, q)``, ``\operatorname{softmax}(z)_1``; what is
     inside the brackets is the argument, not an operation on the value).
-    Leibniz derivatives of names (``\frac{\partial L}{\partial z_1}``),
-    ``\nabla_u L`` and norms of a name (``\lVert J \rVert_F``) are names too.
+    Leibniz derivatives of names (``\frac{\partial L}{\partial z_1}``, or
+    inline ``∂L/∂z₁``), ``\nabla_u L`` and norms of a name
+    (``\lVert J \rVert_F``) are names too.  Unicode letters (``σ``) and
+    Unicode subscripts (``z₁``) are read like their LaTeX forms; a Unicode
+    superscript digit (``x²``) is a power.
 
     Anything else is a formula: an operator (``+``, ``-``, ``/``,
     ``\cdot``, ``\log``, ``\sum``, ``\frac`` other than a derivative), a
@@ -358,11 +363,18 @@ def is_atomic_tex(tex) -> bool:
 @lru_cache(maxsize=4096)
 def _is_atomic_str(tex: str) -> bool:
     tokens = _tokens(tex)
-    return bool(tokens) and _NameParser(tokens).name()
+    if not tokens:
+        return False
+    if tokens.count("/") == 1 and tokens[0] in _LEIBNIZ:
+        # Leibniz notation written inline, "∂L/∂z₁" or "dL/dx"
+        slash = tokens.index("/")
+        return _is_leibniz(tokens[:slash], tokens[slash + 1:])
+    return _NameParser(tokens).name()
 
 
 _OPERATORS = frozenset({"+", "-", "*", "/", "=", "<", ">", r"\cdot", r"\times", r"\div",
-                        r"\pm", r"\mp", r"\circ", r"\odot", r"\otimes"})
+                        r"\pm", r"\mp", r"\circ", r"\odot", r"\otimes",
+                        "−", "·", "×", "÷", "±", "∘", "⊙", "⊗"})
 
 
 def _has_operator_outside_brackets(tex: str) -> bool:

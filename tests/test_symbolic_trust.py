@@ -56,6 +56,8 @@ ATOMIC = [
     r"\lVert J \rVert_{F}", r"\hat{o}_a", r"{\hat{y}}_{k}", r"\tilde{S}", r"\bar{v}",
     "m_{(ab)c}", "d_{n+1}", "W^{\\top}", "x^{(k)}", "s'", r"\rho_{\delta}'{\left(r \right)}",
     r"\mathbf{1}", r"\mathcal{L}", r"\ell_{k}", r"\varepsilon",
+    # Unicode, as the issue writes them
+    "∂L/∂z₁", "σ(x)", "z₁", "xᵀ", "dL/dx",
 ]
 
 FORMULAS = [
@@ -65,6 +67,7 @@ FORMULAS = [
     "softmax", "a/b", r"\frac{a}{b}", r"\sum_k y_k", "x+1", "-S", r"\exp(x)",
     r"e^{z_i}e^{z_j}", r"\sqrt{x}", "f(x) + 1", r"\frac{\partial m}{\partial z_{j}} + 1",
     r"\frac{\partial m}{z_{j}}", "", " ",
+    "s₁ − y₁", "x²", "∂L/∂z₁ + 1", "d/dx", "s₁·y₁", "x*y",
 ]
 
 
