@@ -811,17 +811,19 @@ def _substitute(expr, pairs):
 # What SymPy's own algorithms raise when they fail on an expression (rather than on
 # bad input): such a failure leaves a comparison undecided, it never decides it.
 _SYMPY_FAILURES = (StopIteration, RecursionError, TypeError, ValueError, NotImplementedError,
-                   AttributeError, IndexError, KeyError, ZeroDivisionError)
+                   AttributeError, IndexError, KeyError, ZeroDivisionError, RuntimeError)
 
 
-def _normal_form(expr):
+def _normal_form(expr, evaluate=True):
     """Unwrap names, evaluate unevaluated objects, put sums in normal form.
 
     ``.doit()`` can bring out new sums (the logarithm of a product) or merge
     nested ones, so the sums are normalised until nothing changes (a few
     rounds at most); then their bound variables are renamed canonically.
     """
-    expr = unwrap(sp.sympify(expr, strict=True)).doit()
+    expr = unwrap(sp.sympify(expr, strict=True))
+    if evaluate:
+        expr = expr.doit()
     for _ in range(4):
         if not expr.has(sp.Sum):
             return expr
@@ -963,6 +965,16 @@ def compare(a, b, assuming=None) -> Verdict:
     except _SYMPY_FAILURES as error:
         return Verdict(None, f"SymPy failed while evaluating the sides ({type(error).__name__})")
     facts = list(assumptions.facts) + _index_facts(a, b)
+    if facts and not (_is_matrix(a) or _is_matrix(b)):
+        # A Piecewise on an index range (c <= K, from a KroneckerDelta summed
+        # over k) blocks the sums from splitting; once refine has removed it,
+        # normalise the sums again.
+        try:
+            refined = [_refine(side, facts) for side in (a, b)]
+            if refined != [a, b]:
+                a, b = (_normal_form(side, evaluate=False) for side in refined)
+        except _SYMPY_FAILURES:
+            pass
     # A point that violates a substitution cannot be told apart from a true
     # counterexample, so numeric refutation is used only without substitutions.
     numeric = not assumptions.substitutions
