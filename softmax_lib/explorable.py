@@ -62,6 +62,9 @@ BOOK_VEGA_CONFIG = {
     "view": {"stroke": None},
     "range": {"category": _TAB10},
     "mark": {"color": _TAB10[0]},
+    # Text takes the colour of the page around it (SVG's currentColor), so
+    # labels drawn inside a figure read in the dark theme too.
+    "text": {"color": "currentColor"},
     "axis": {"labelFontSize": 10, "titleFontSize": 10, "titleFontWeight": "normal",
              "gridOpacity": 0.3, "domainColor": "#333333", "tickColor": "#333333"},
     "legend": {"labelFontSize": 10, "titleFontSize": 10, "titleFontWeight": "normal",
