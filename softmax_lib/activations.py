@@ -15,6 +15,8 @@ Conventions shared by every function here:
 * a NaN makes its own row NaN and no other.
 """
 
+import math
+
 import numpy as np
 
 from ._checks import as_float_array, class_axis, compute_dtype, positive_finite
@@ -22,12 +24,17 @@ from ._checks import as_float_array, class_axis, compute_dtype, positive_finite
 __all__ = ["softmax", "log_softmax", "logsumexp", "sigmoid"]
 
 
-# Rows are processed in blocks of about this many bytes. Every pass over a
-# block (argmax, shift, exponential, sum, scale) then runs while the block is
-# in the CPU's cache, so the logits travel from memory once and the result
-# travels back once, however many passes the algorithm makes, and scratch
-# buffers are the size of a block, not of the input.
-_BLOCK_BYTES = 1 << 19
+# Rows are processed in blocks of about this many bytes of float64 work. Every
+# pass over a block (argmax, shift, error of the shift, exponential, sum,
+# scale) then runs while the block and its scratch buffers are in the CPU's
+# cache, so the logits travel from memory once and the result travels back
+# once, however many passes the algorithm makes, and scratch buffers are the
+# size of a block, not of the input.
+_BLOCK_BYTES = 1 << 18
+
+# Every exponential is computed in float64, whatever the input's dtype, and
+# rounded to the output dtype once at the end.
+_WORK = np.dtype(np.float64)
 
 
 def _logits(x, axis, temperature=1.0):
@@ -59,67 +66,243 @@ def _from_rows(out, moved_shape, ax):
 
 
 def _rows_per_block(rows):
-    """How many rows of ``rows`` make a block of about ``_BLOCK_BYTES`` (at least one)."""
-    return max(1, _BLOCK_BYTES // max(1, rows.shape[1] * rows.itemsize))
+    """How many rows of ``rows`` make a block of about ``_BLOCK_BYTES`` of float64 work."""
+    return max(1, _BLOCK_BYTES // max(1, rows.shape[1] * _WORK.itemsize))
 
 
 def _blocks(rows):
-    """Slices of consecutive rows of about ``_BLOCK_BYTES`` each."""
+    """Slices of consecutive rows of about ``_BLOCK_BYTES`` (in float64) each."""
     n_rows, step = rows.shape[0], _rows_per_block(rows)
     for start in range(0, n_rows, step):
         yield slice(start, min(start + step, n_rows))
 
 
-def _exp_shifted(z, shifted, exps, temperature=1.0):
-    """Shift a block of rows by its maxima and exponentiate; return ``(m, top, rest)``.
+class _Scratch:
+    """Float64 scratch buffers the size of one block of ``rows``, reused for every block."""
 
-    ``z``, ``shifted`` and ``exps`` are C-contiguous ``(n, K)`` blocks
-    (``shifted`` and ``exps`` may be the same buffer). Writes
-    ``(z - m) / T`` into ``shifted`` and its exponential into ``exps``, with
-    the maximum's own term, exactly ``e^0 = 1``, set to 0, so that
-    ``rest = sum_{j != top} e^{(z_j - m)/T}`` (shape ``(n, 1)``) keeps terms
-    far below the rounding unit of ``1 + rest``. ``m`` (shape ``(n, 1)``)
-    holds the row maxima and ``top`` their flat positions in the block.
+    def __init__(self, rows, count):
+        shape = (min(_rows_per_block(rows), rows.shape[0]), rows.shape[1])
+        self._buffers = [np.empty(shape, _WORK) for _ in range(count)]
 
-    Shifting before dividing means that a small ``T`` can only push a logit
-    towards ``-inf`` (its probability underflows to 0, as it should), never
-    overflow one to ``+inf``. Entries more than the largest float below the
-    maximum become ``-inf``, their correctly rounded value. Rows with an
-    infinite or NaN maximum give NaN here; callers patch them.
+    def __call__(self, n_rows):
+        """The buffers cut to a block of ``n_rows`` rows."""
+        return [buffer[:n_rows] for buffer in self._buffers]
+
+
+def _two_sum_error(z, m, d, error, scratch):
+    r"""The exact rounding error of ``d = fl(z - m)``: ``z - m = d + error`` exactly.
+
+    Knuth's TwoSum (Knuth, TAOCP vol. 2; Ogita, Rump and Oishi, 2005,
+    Algorithm 3.1) in five in-place passes, valid whatever the order of
+    magnitude of ``z`` and ``m``. ``error`` is at most half an ulp of ``d``.
+    Where ``d`` is infinite the error is NaN (callers clean it up).
+    """
+    np.subtract(d, z, out=error)  # the part of d that came from -m
+    np.subtract(d, error, out=scratch)  # the part of d that came from z
+    np.subtract(z, scratch, out=scratch)  # what of z was lost
+    error += m  # minus what of -m was lost
+    np.subtract(scratch, error, out=error)
+
+
+def _split(value):
+    """Veltkamp's split of a float64 scalar into ``hi + lo`` with 26-bit halves (exact)."""
+    mantissa, exponent = math.frexp(value)  # scaled first, so that 2^27 * value cannot overflow
+    scaled = _SPLITTER * mantissa
+    hi = scaled - (scaled - mantissa)
+    return math.ldexp(hi, exponent), math.ldexp(mantissa - hi, exponent)
+
+
+# Veltkamp's splitting constant for float64: 2^27 + 1.
+_SPLITTER = 134217729.0
+
+
+def _divide_compensated(q, error, temperature):
+    r"""Divide the compensated shift ``d + error`` (``d`` in ``q``) by ``T``.
+
+    On return ``q = fl(d / T)`` and ``error`` holds ``(d + error) / T - q`` to
+    first order. The remainder ``d - q T`` of the division is a float; it is
+    computed exactly with Dekker's TwoProduct (``q T = p + p_lo`` exactly,
+    by Veltkamp splitting, since NumPy has no fused multiply-add), and
+    ``d - p`` is exact by Sterbenz's lemma. Only temperatures other than 1
+    pay for this.
+    """
+    t_hi, t_lo = _split(temperature)
+    d = q.copy()
+    q /= temperature
+    split = q * _SPLITTER
+    q_hi = split - (split - q)
+    q_lo = q - q_hi
+    p = q * temperature
+    p_lo = ((q_hi * t_hi - p) + q_hi * t_lo + q_lo * t_hi) + q_lo * t_lo
+    error += (d - p) - p_lo
+    error /= temperature
+
+
+def _shift(z, d, error, scratch, temperature=1.0):
+    """Write the shifted logits ``(z - m) / T`` into the float64 block ``d``.
+
+    Returns ``(m, top, error)``: ``m`` (shape ``(n, 1)``) holds the row
+    maxima, ``top`` their flat positions in the block, and ``error`` the
+    compensation, such that ``d + error`` is the exact shifted logit to
+    first order, or None when ``d`` is already exact enough.
+
+    float16 and float32 logits are subtracted in float64: the difference of
+    two float32 numbers is then exact (or off by at most ``2^-53`` relative),
+    far below the rounding unit of the output, and no compensation is
+    needed. float64 logits get the exact error of the subtraction from
+    :func:`_two_sum_error`. Entries more than the largest float below the
+    maximum become ``-inf``, their correctly rounded exponential being 0.
     """
     n_rows, n_classes = z.shape
     top = np.argmax(z, axis=1)
     top += np.arange(0, n_rows * n_classes, n_classes)
     m = np.take(z, top).reshape(n_rows, 1)
-    np.subtract(z, m, out=shifted)
+    if z.dtype != _WORK:
+        # Cast first, then subtract in float64: a ufunc that casts while it
+        # broadcasts m runs several times slower.
+        np.copyto(d, z)
+        d -= m
+        if temperature != 1.0:
+            d /= temperature
+        return m, top, None
+    np.subtract(z, m, out=d)
+    _two_sum_error(z, m, d, error, scratch)
     if temperature != 1.0:
-        # In float64, so that a T below float32's range does not become 0.
-        shifted[...] = shifted / np.float64(temperature)
-    np.exp(shifted, out=exps)
+        _divide_compensated(d, error, temperature)
+    return m, top, error
+
+
+def _shift_of(values, m):
+    """``(d, error)`` in float64 with ``values - m = d + error`` exactly (entrywise, any shape).
+
+    For a few picked entries (one per row); ``error`` is 0 where ``d`` is
+    infinite.
+    """
+    values = np.asarray(values, _WORK)
+    m = np.asarray(m, _WORK)
+    d = values - m
+    error = np.empty_like(d)
+    _two_sum_error(values, m, d, error, np.empty_like(d))
+    error[~np.isfinite(d)] = 0.0
+    return d, error
+
+
+def _exponentiate(d, error, exps, top, scratch, m, accurate=False):
+    r"""``exps = exp(d + error)`` (``exps`` may be ``d``), the maximum's term set to 0.
+
+    Returns ``rest = sum_{j != top} exp(d_j + error_j)``, shape ``(n, 1)``.
+
+    The compensation enters to first order: :math:`e^{d + \epsilon} = e^{d}
+    (1 + \epsilon + \theta)` with :math:`|\theta| \le \epsilon^2` for
+    :math:`|\epsilon| \le 10^{-13}` (the largest error of a shift whose
+    exponential does not underflow is :math:`2^{-53} \cdot 745`), so
+    :math:`\theta < 10^{-26}` is invisible in float64. The correction is
+    added as ``e^d + e^d * error``, not as ``e^d * (1 + error)``, whose
+    ``1 + error`` would itself be rounded to a multiple of ``2^-53``.
+    The maximum's own term, exactly ``e^0 = 1``, is left out so that
+    ``rest`` keeps terms far below the rounding unit of ``1 + rest``. With
+    ``accurate``, ``rest`` is summed by :func:`_accurate_sum`.
+    """
+    np.exp(d, out=exps)
+    if error is not None:
+        np.multiply(exps, error, out=scratch)
+        exps += scratch
     np.put(exps, top, 0.0)
-    return m, top, exps.sum(axis=1, keepdims=True)
+    rest = exps.sum(axis=1, keepdims=True)
+    _clean_masked_rows(rest, m, exps, error)
+    if accurate:
+        with np.errstate(invalid="ignore"):  # rows with an infinite or NaN maximum
+            rest = _accurate_sum(exps, rest, scratch)
+    return rest
 
 
-def _softmax_rows(z, out, temperature=1.0, divisor=None):
+def _accurate_sum(terms, rough, scratch):
+    r"""Row sums of the non-negative ``terms``, with no rounding error beyond the last.
+
+    ``rough`` is their ordinary sum (shape ``(n, 1)``). Each term is split
+    exactly into a high part on a grid coarse enough that the high parts add
+    without any rounding, and a low part below :math:`u \sigma` (Rump, Ogita
+    and Oishi, 2008, ExtractVector), with :math:`\sigma = 2^{M} 2^{E}`,
+    :math:`2^{M} \ge K + 2` and :math:`2^{E} > \text{rough}`. The low parts
+    are at most :math:`K^2 u` of the sum, so their own rounding is
+    negligible, and the result is the exact sum of ``terms`` up to one
+    rounding plus about :math:`K^2 u^2 \log_2 K` relative. Three passes and a
+    sum more than an ordinary sum, which errs by up to :math:`\log_2 K`
+    ulps; only the log-domain results, whose tightest bound depends on it,
+    pay for this.
+    """
+    headroom = math.ceil(math.log2(terms.shape[1] + 2))
+    _, exponent = np.frexp(rough)
+    sigma = np.ldexp(1.0, exponent + headroom)
+    np.add(terms, sigma, out=scratch)
+    scratch -= sigma  # the high parts: exact, and so is their sum
+    high = scratch.sum(axis=1, keepdims=True)
+    np.subtract(terms, scratch, out=scratch)  # the low parts: exact
+    return high + scratch.sum(axis=1, keepdims=True)
+
+
+def _clean_masked_rows(rest, m, exps, error):
+    """Zero the NaN compensations of entries whose shift is ``-inf``.
+
+    TwoSum of an infinite shift (a ``-inf`` logit, a mask, or a shift that
+    overflows) gives a NaN error, and ``0 * NaN`` a NaN term. Such rows are
+    found through their sum, so rows without ``-inf`` cost nothing; rows with
+    a non-finite maximum are patched by the callers.
+    """
+    spoilt = np.isnan(rest).ravel() & np.isfinite(m).ravel()
+    if not spoilt.any():
+        return
+    terms = exps[spoilt]
+    terms[np.isnan(terms)] = 0.0  # e^{-inf} = 0
+    exps[spoilt] = terms
+    rest[spoilt] = terms.sum(axis=1, keepdims=True)
+    if error is not None:
+        errors = error[spoilt]
+        errors[np.isnan(errors)] = 0.0
+        error[spoilt] = errors
+
+
+def _exp_shifted(z, d, exps, scratch, temperature=1.0, accurate=False):
+    """Shift a block by its maxima and exponentiate with compensation.
+
+    ``d`` and ``exps`` are float64 blocks (they may be the same buffer, when
+    the shifts are not needed afterwards); ``scratch`` is a list of two
+    float64 blocks. Returns ``(m, top, error, rest)``: see :func:`_shift`
+    and :func:`_exponentiate`. ``error`` lives in ``scratch[0]``.
+    """
+    error, work = scratch
+    m, top, error = _shift(z, d, error, work, temperature)
+    rest = _exponentiate(d, error, exps, top, work, m, accurate)
+    return m, top, error, rest
+
+
+def _softmax_rows(z, out, scratch, temperature=1.0, divisor=None):
     """Softmax of a block of rows into ``out`` (see :func:`softmax`), divided by ``divisor``.
 
-    ``divisor`` (a positive scalar of ``out``'s dtype, or None for 1) is
-    folded into the normalisation, which costs nothing: the mean of a loss's
-    gradient needs ``softmax / D``.
+    Returns the row maxima ``m`` and the sums ``rest`` of the other shifted
+    exponentials (shapes ``(n, 1)``).
+
+    ``divisor`` (a positive float, or None for 1) is folded into the
+    normalisation, which costs nothing: the mean of a loss's gradient needs
+    ``softmax / D``. ``out`` may have any floating dtype; the result is
+    rounded to it once.
     """
-    m, top, rest = _exp_shifted(z, out, out, temperature)
+    exps = out if out.dtype == _WORK else scratch[2]
+    m, top, _, rest = _exp_shifted(z, exps, exps, scratch[:2], temperature)
     total = rest + 1
     # The maximum's own share 1 / (1 + rest), written as 1 - rest / (1 + rest)
     # when rest is small: then it does not inherit the rounding of 1 + rest,
-    # and a rest below the rounding unit still counts (1 - 4.4e-08 in float32
-    # is 0.99999994, not 1). Tied maxima have rest >= 1 and keep 1 / total.
+    # and a rest below the rounding unit still counts. Tied maxima have
+    # rest >= 1 and keep 1 / total.
     share = np.where(rest <= 0.25, 1 - rest / total, 1 / total)
     if divisor is not None:
         total *= divisor
         share /= divisor
     # One division per row, then a multiplication per entry: cheaper than a
     # division per entry, for at most half an ulp more rounding error.
-    out *= 1 / total
+    exps *= 1 / total
+    if exps is not out:
+        np.copyto(out, exps)  # the one rounding to the output dtype
     np.put(out, top, share)
     if not np.isfinite(m).all():
         m = m.ravel()
@@ -130,21 +313,35 @@ def _softmax_rows(z, out, temperature=1.0, divisor=None):
         if posinf_rows.any():
             shares = _share_of_posinf(z[posinf_rows])
             out[posinf_rows] = shares if divisor is None else shares / divisor
+    return m.reshape(-1, 1), rest
 
 
-def _log_softmax_rows(z, out, work, temperature=1.0):
-    """Log-softmax of a block of rows into ``out``; ``work`` is scratch of the same shape."""
-    m, _, rest = _exp_shifted(z, out, work, temperature)
-    out -= np.log1p(rest)
+def _log_softmax_rows(z, out, scratch, temperature=1.0):
+    """Log-softmax of a block of rows into ``out``; ``scratch``: three float64 blocks.
+
+    ``out = d + (error - log1p(rest))``: the compensation and the logarithm
+    are added first, so that the result is rounded about once.
+    """
+    d = out if out.dtype == _WORK else scratch[2]
+    exps = scratch[2] if out.dtype == _WORK else scratch[1]
+    m, _, error, rest = _exp_shifted(z, d, exps, scratch[:2], temperature, accurate=True)
+    log_sum = np.log1p(rest)
+    if error is None:
+        d -= log_sum
+        np.copyto(out, d)  # the one rounding to the output dtype
+    else:
+        np.subtract(error, log_sum, out=error)
+        np.add(d, error, out=out)
     if not np.isfinite(m).all():
         posinf_rows = m.ravel() == np.inf
         if posinf_rows.any():  # log(0) = -inf for the finite entries
             out[posinf_rows] = np.log(_share_of_posinf(z[posinf_rows]))
 
 
-def _logsumexp_rows(z, out, work):
-    """Log-sum-exp of a block of rows into ``out`` (shape ``(n, 1)``)."""
-    m, _, rest = _exp_shifted(z, work, work)
+def _logsumexp_rows(z, out, scratch):
+    """Log-sum-exp of a block of rows (in float64) into ``out`` (shape ``(n, 1)``)."""
+    exps = scratch[2]
+    m, _, _, rest = _exp_shifted(z, exps, exps, scratch[:2], accurate=True)
     np.add(m, np.log1p(rest), out=out)
     if not np.isfinite(m).all():
         np.copyto(out, m, where=np.isinf(m))  # a sum containing e^{+inf}, or of only e^{-inf}
@@ -254,11 +451,12 @@ def softmax(x, axis=-1, *, temperature=1.0):
     if z.shape[ax] == 0:
         return np.empty(z.shape, dtype=out_dtype)
     rows, moved_shape = _rows(z, ax)
-    out = np.empty_like(rows)
+    out = np.empty(rows.shape, out_dtype)
+    scratch = _Scratch(rows, 3)
     with _quiet():
         for block in _blocks(rows):
-            _softmax_rows(rows[block], out[block], temperature)
-    return _to_dtype(_from_rows(out, moved_shape, ax), out_dtype)
+            _softmax_rows(rows[block], out[block], scratch(block.stop - block.start), temperature)
+    return _from_rows(out, moved_shape, ax)
 
 
 def log_softmax(x, axis=-1, *, temperature=1.0):
@@ -332,13 +530,13 @@ def log_softmax(x, axis=-1, *, temperature=1.0):
     if z.shape[ax] == 0:
         return np.empty(z.shape, dtype=out_dtype)
     rows, moved_shape = _rows(z, ax)
-    out = np.empty_like(rows)
-    work = np.empty((min(_rows_per_block(rows), rows.shape[0]), rows.shape[1]), rows.dtype)
+    out = np.empty(rows.shape, out_dtype)
+    scratch = _Scratch(rows, 3)
     with _quiet():
         for block in _blocks(rows):
-            _log_softmax_rows(rows[block], out[block], work[: block.stop - block.start],
+            _log_softmax_rows(rows[block], out[block], scratch(block.stop - block.start),
                               temperature)
-    return _to_dtype(_from_rows(out, moved_shape, ax), out_dtype)
+    return _from_rows(out, moved_shape, ax)
 
 
 def logsumexp(x, axis=-1, *, keepdims=False):
@@ -409,11 +607,11 @@ def logsumexp(x, axis=-1, *, keepdims=False):
         out = np.full(shape, -np.inf, dtype=out_dtype)
     else:
         rows, moved_shape = _rows(z, ax)
-        lse = np.empty((rows.shape[0], 1), rows.dtype)
-        work = np.empty((min(_rows_per_block(rows), rows.shape[0]), rows.shape[1]), rows.dtype)
+        lse = np.empty((rows.shape[0], 1), _WORK)
+        scratch = _Scratch(rows, 3)
         with _quiet():
             for block in _blocks(rows):
-                _logsumexp_rows(rows[block], lse[block], work[: block.stop - block.start])
+                _logsumexp_rows(rows[block], lse[block], scratch(block.stop - block.start))
         out = _from_rows(lse, moved_shape, ax)
     if not keepdims:
         out = np.squeeze(out, axis=ax)

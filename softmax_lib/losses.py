@@ -37,13 +37,16 @@ import numpy as np
 
 from ._checks import as_float_array, compute_dtype, integer, one_of, real_number
 from .activations import (
+    _WORK,
     _blocks,
     _exp_shifted,
     _quiet,
-    _rows_per_block,
+    _Scratch,
     _share_of_posinf,
+    _shift_of,
     _softmax_rows,
     log_softmax,
+    softmax,
 )
 
 __all__ = ["cross_entropy", "cross_entropy_grad"]
@@ -150,7 +153,8 @@ def _cross_entropy_terms(problem):
     if problem.reduction != "mean":
         divisor = dtype.type(1.0)
     # The row-wise stable log-softmax (max shift and log1p): never log(softmax(z)).
-    log_probs = log_softmax(scores)
+    # In float64 whatever the logits' dtype, rounded once at the end of the loss.
+    log_probs = log_softmax(scores.astype(_WORK, copy=False))
     return _Terms(log_probs, weighted_target, active, divisor, problem.reduction,
                   problem.out_dtype)
 
@@ -165,56 +169,81 @@ def _plain_rows(problem):
 
 
 def _plain_index_row_losses(problem):
-    r"""Row losses :math:`-\ell_y` for plain class indices (0 for ignored rows).
+    r"""Row losses :math:`-\ell_y` in float64 for plain class indices (0 for ignored rows).
 
     Only the target's log-probability is needed, so the log-softmax array is
-    never formed: for each block of rows, :math:`\ell_y = (z_y - m) -
-    \log(1 + \text{rest})` from the row maximum ``m`` and the sum ``rest`` of
-    the other shifted exponentials. These are the operations
-    :func:`~softmax_lib.log_softmax` performs at ``y``, so the value is the
-    same to the last bit.
+    never formed: for each block of rows, :math:`\ell_y = d_y + (\epsilon_y -
+    \log(1 + \text{rest}))` from the compensated shift :math:`z_y - m = d_y +
+    \epsilon_y` and the accurately summed ``rest`` of the other shifted
+    exponentials. These are the operations :func:`~softmax_lib.log_softmax`
+    performs at ``y``, so the value is the same.
     """
     rows, labels, active = _plain_rows(problem)
     n_classes = rows.shape[1]
-    losses = np.empty(rows.shape[0], dtype=rows.dtype)
-    work = np.empty((min(_rows_per_block(rows), rows.shape[0]), n_classes), rows.dtype)
+    losses = np.empty(rows.shape[0], dtype=np.float64)
+    scratch = _Scratch(rows, 3)
     with _quiet():
         for block in _blocks(rows):
             z, y = rows[block], labels[block]
-            exps = work[: z.shape[0]]
-            m, _, rest = _exp_shifted(z, exps, exps)
-            picked = np.take(z, y + np.arange(0, z.size, n_classes))
-            log_p = (picked - m.ravel()) - np.log1p(rest.ravel())
-            if not np.isfinite(m).all():
-                posinf_rows = np.flatnonzero(m.ravel() == np.inf)
-                if posinf_rows.size:  # log_softmax's limit: log of the target's share
-                    share = _share_of_posinf(z[posinf_rows])
-                    log_p[posinf_rows] = np.log(share[np.arange(posinf_rows.size), y[posinf_rows]])
+            error, work, exps = scratch(z.shape[0])
+            m, _, _, rest = _exp_shifted(z, exps, exps, [error, work], accurate=True)
+            log_p = _log_probability_at(z, y, m, rest)
             np.subtract(0.0, log_p, out=losses[block])
     losses[~active] = 0.0
     return losses.reshape(problem.scores.shape[:-1]), np.count_nonzero(active)
 
 
+def _log_probability_at(z, y, m, rest):
+    r""":math:`\ell_y` of each row of the block ``z`` at its class ``y``, in float64.
+
+    ``m`` and ``rest`` are the row maxima and the sums of the other shifted
+    exponentials (shape ``(n, 1)``). Rows with an infinite maximum take the
+    limit of :func:`~softmax_lib.log_softmax`; NaN rows stay NaN.
+    """
+    m = m.ravel()
+    picked = np.take(z, y + np.arange(0, z.size, z.shape[1]))
+    d, error = _shift_of(picked, m)
+    log_p = d + (error - np.log1p(rest.ravel()))
+    if not np.isfinite(m).all():
+        log_p[np.isnan(m)] = np.nan
+        posinf_rows = np.flatnonzero(m == np.inf)
+        if posinf_rows.size:  # log_softmax's limit: log of the target's share
+            share = _share_of_posinf(z[posinf_rows])
+            log_p[posinf_rows] = np.log(share[np.arange(posinf_rows.size), y[posinf_rows]])
+    return log_p
+
+
 def _plain_index_grad(problem):
-    """The gradient ``softmax(z) / D - onehot(y) / D`` for plain class indices, block by block.
+    r"""The gradient ``softmax(z) / D - onehot(y) / D`` for plain class indices, block by block.
 
     ``D`` is the number of rows taking part for the mean, else 1; ignored
     rows get 0. Dividing by ``D`` is folded into the softmax's own
     normalisation, so the gradient costs no pass over the data beyond the
-    softmax.
+    softmax. At the true class, :math:`p_y - 1` is computed as
+    :math:`\operatorname{expm1}(\ell_y)`, which keeps its relative accuracy
+    when :math:`p_y` is so close to 1 that ``p_y - 1`` would cancel (and
+    when :math:`p_y` rounds to 1, where it would give 0).
     """
     rows, labels, active = _plain_rows(problem)
     n_classes = rows.shape[1]
-    grad = np.empty_like(rows)
+    grad = np.empty(rows.shape, dtype=problem.out_dtype)
     count = np.count_nonzero(active)
-    divisor = rows.dtype.type(count) if problem.reduction == "mean" and count > 0 else None
-    one = rows.dtype.type(1) if divisor is None else 1 / divisor
+    divisor = float(count) if problem.reduction == "mean" and count > 0 else 1.0
+    scratch = _Scratch(rows, 3)
     with _quiet():
         for block in _blocks(rows):
-            g = grad[block]
-            _softmax_rows(rows[block], g, divisor=divisor)
+            z, y, g = rows[block], labels[block], grad[block]
+            m, rest = _softmax_rows(z, g, scratch(z.shape[0]),
+                                    divisor=None if divisor == 1.0 else divisor)
             taking_part = np.flatnonzero(active[block])
-            g.reshape(-1)[taking_part * n_classes + labels[block][taking_part]] -= one
+            at_class = taking_part * n_classes + y[taking_part]
+            log_p = _log_probability_at(z[taking_part], y[taking_part], m[taking_part],
+                                        rest[taking_part])
+            gradient = np.expm1(log_p) / divisor
+            # A row with +inf logits keeps p_y - 1 from its limit shares.
+            limit = np.isinf(m[taking_part].ravel())
+            gradient[limit] = g.reshape(-1)[at_class[limit]] - 1 / divisor
+            g.reshape(-1)[at_class] = gradient
     if count < active.size:
         grad[~active] = 0.0
     return grad.reshape(problem.scores.shape)
@@ -557,7 +586,9 @@ def cross_entropy_grad(
     if problem.plain_indices:
         return _plain_index_grad(problem).astype(problem.out_dtype, copy=False)
     terms = _cross_entropy_terms(problem)
-    probs = np.exp(terms.log_probs)
+    # The compensated softmax, not exp(log_probs): the exponential would
+    # multiply the rounding error of a log-probability by its magnitude.
+    probs = softmax(problem.scores.astype(_WORK, copy=False))
     target_mass = terms.weighted_target.sum(axis=-1, keepdims=True)
     with np.errstate(invalid="ignore", divide="ignore"):  # inf targets; a zero-weight mean
         grad = (probs * target_mass - terms.weighted_target) / terms.divisor

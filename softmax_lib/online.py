@@ -37,6 +37,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ._checks import as_float_array, class_axis, compute_dtype, positive_int
+from .activations import _WORK, _two_sum_error
 
 __all__ = [
     "NormalizerState",
@@ -143,16 +144,34 @@ def _unwrap(a):
 
 
 def _rescale(x, m):
-    r""":math:`e^{x - m}` for ``x <= m``, with the two infinite cases defined.
+    r""":math:`e^{x - m}` in float64 for ``x <= m``, with the two infinite cases defined.
+
+    The difference ``x - m`` is rounded, and the exponential multiplies its
+    absolute error by nothing less than its own size: a difference of -30
+    off by half an ulp makes :math:`e^{x - m}` off by 15 ulps. So the
+    rounding error ``err`` of ``d = fl(x - m)`` is recovered exactly by
+    TwoSum (:func:`~softmax_lib.activations._two_sum_error`) and the result
+    is :math:`e^{d} + e^{d}\,\mathrm{err}`, the first-order expansion of
+    :math:`e^{d + \mathrm{err}}`, whose neglected term is below
+    :math:`10^{-26}` relative. This covers the rescaling factors
+    :math:`e^{m_{\text{old}} - m_{\text{new}}}` of the merge as well as the
+    entries' own exponentials. float16 and float32 inputs are subtracted in
+    float64, where the difference is exact.
 
     :math:`e^{(+\infty) - (+\infty)} = 1` (a ``+inf`` entry counts as much as
     the maximum) and :math:`e^{(-\infty) - (-\infty)} = 0` (``-inf`` carries
     no mass), where the floating-point difference would be NaN.
     """
+    x = np.asarray(x, dtype=_WORK)
+    m = np.asarray(m, dtype=_WORK)
     # inf - inf is patched below; a finite x - m that overflows to -inf gives
     # e^{-inf} = 0, the correct limit.
     with np.errstate(invalid="ignore", over="ignore"):
-        e = np.exp(np.subtract(x, m))
+        d = np.subtract(x, m)
+        error = np.empty_like(d)
+        _two_sum_error(x, m, d, error, np.empty_like(d))
+        e = np.exp(d)
+        e += e * np.where(np.isfinite(d), error, 0.0)
     e = np.where(np.isposinf(x) & np.isposinf(m), 1.0, e)
     return np.where(np.isneginf(m), 0.0, e)
 
@@ -245,7 +264,7 @@ def state_of(x, axis=-1):
     if z.shape[-1] == 0:
         return NormalizerState.identity(z.shape[:-1], z.dtype)
     m, d = _block_state(z)
-    return NormalizerState(_unwrap(m), _unwrap(d))
+    return NormalizerState(_unwrap(m), _unwrap(d.astype(z.dtype)))
 
 
 def merge(a, b):
@@ -313,7 +332,7 @@ def merge(a, b):
         ) from None
     dtype = compute_dtype(np.result_type(m_a, d_a, m_b, d_b))
     m, d = _merge(*(t.astype(dtype, copy=False) for t in (m_a, d_a, m_b, d_b)))
-    return NormalizerState(_unwrap(np.asarray(m)), _unwrap(np.asarray(d)))
+    return NormalizerState(_unwrap(np.asarray(m)), _unwrap(np.asarray(d, dtype=dtype)))
 
 
 def running_states(x, axis=-1):
@@ -528,6 +547,7 @@ def online_softmax(x, axis=-1, *, block_size=None):
     """
     size = None if block_size is None else positive_int(block_size, "block_size")
     out_dtype, z, ax = _logits_last(x, axis)
+    z = z.astype(_WORK, copy=False)  # the state in float64; the output rounded once
     m = np.full(z.shape[:-1], -np.inf, dtype=z.dtype)
     d = np.zeros_like(m)
     if size is None:
