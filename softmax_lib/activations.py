@@ -16,6 +16,8 @@ Conventions shared by every function here:
 """
 
 import math
+import threading
+from typing import NamedTuple
 
 import numpy as np
 
@@ -30,7 +32,7 @@ __all__ = ["softmax", "log_softmax", "logsumexp", "sigmoid"]
 # cache, so the logits travel from memory once and the result travels back
 # once, however many passes the algorithm makes, and scratch buffers are the
 # size of a block, not of the input.
-_BLOCK_BYTES = 1 << 18
+_BLOCK_BYTES = 1 << 20
 
 # Every exponential is computed in float64, whatever the input's dtype, and
 # rounded to the output dtype once at the end.
@@ -77,12 +79,28 @@ def _blocks(rows):
         yield slice(start, min(start + step, n_rows))
 
 
+_THREAD = threading.local()  # each thread's scratch memory (see _Scratch)
+
+
 class _Scratch:
-    """Float64 scratch buffers the size of one block of ``rows``, reused for every block."""
+    """Float64 scratch buffers the size of one block of ``rows``, reused for every block.
+
+    The memory is kept from call to call, one set per thread: a fresh buffer
+    of a few hundred kilobytes comes from the operating system page by page,
+    and touching those pages costs as much as a pass over the block. No
+    function here calls another while it holds its buffers.
+    """
 
     def __init__(self, rows, count):
         shape = (min(_rows_per_block(rows), rows.shape[0]), rows.shape[1])
-        self._buffers = [np.empty(shape, _WORK) for _ in range(count)]
+        size = shape[0] * shape[1]
+        pool = getattr(_THREAD, "pool", [])
+        pool += [np.empty(0, _WORK)] * (count - len(pool))
+        for i in range(count):
+            if pool[i].size < size:
+                pool[i] = np.empty(size, _WORK)
+        _THREAD.pool = pool
+        self._buffers = [pool[i][:size].reshape(shape) for i in range(count)]
 
     def __call__(self, n_rows):
         """The buffers cut to a block of ``n_rows`` rows."""
@@ -138,38 +156,42 @@ def _divide_compensated(q, error, temperature):
     error /= temperature
 
 
-def _shift(z, d, error, scratch, temperature=1.0):
+def _peak(z):
+    """Flat positions ``top`` and values ``m`` (shape ``(n, 1)``) of the row maxima of a block."""
+    n_rows, n_classes = z.shape
+    top = np.argmax(z, axis=1)
+    top += np.arange(0, n_rows * n_classes, n_classes)
+    return top, np.take(z, top).reshape(n_rows, 1)
+
+
+def _shift(z, m, d, error, scratch, temperature=1.0):
     """Write the shifted logits ``(z - m) / T`` into the float64 block ``d``.
 
-    Returns ``(m, top, error)``: ``m`` (shape ``(n, 1)``) holds the row
-    maxima, ``top`` their flat positions in the block, and ``error`` the
-    compensation, such that ``d + error`` is the exact shifted logit to
-    first order, or None when ``d`` is already exact enough.
+    Returns the compensation ``error``, such that ``d + error`` is the exact
+    shifted logit to first order, or None when ``d`` is already exact enough.
 
     float16 and float32 logits are subtracted in float64: the difference of
     two float32 numbers is then exact (or off by at most ``2^-53`` relative),
     far below the rounding unit of the output, and no compensation is
     needed. float64 logits get the exact error of the subtraction from
-    :func:`_two_sum_error`. Entries more than the largest float below the
-    maximum become ``-inf``, their correctly rounded exponential being 0.
+    :func:`_two_sum_error`, and with ``T != 1`` the exact remainder of the
+    division (:func:`_divide_compensated`). Entries more than the largest
+    float below the maximum become ``-inf``, their correctly rounded
+    exponential being 0.
     """
-    n_rows, n_classes = z.shape
-    top = np.argmax(z, axis=1)
-    top += np.arange(0, n_rows * n_classes, n_classes)
-    m = np.take(z, top).reshape(n_rows, 1)
     if z.dtype != _WORK:
         # Cast first, then subtract in float64: a ufunc that casts while it
         # broadcasts m runs several times slower.
         np.copyto(d, z)
-        d -= m
+        d -= m.astype(_WORK)
         if temperature != 1.0:
             d /= temperature
-        return m, top, None
+        return None
     np.subtract(z, m, out=d)
     _two_sum_error(z, m, d, error, scratch)
     if temperature != 1.0:
         _divide_compensated(d, error, temperature)
-    return m, top, error
+    return error
 
 
 def _shift_of(values, m):
@@ -187,10 +209,10 @@ def _shift_of(values, m):
     return d, error
 
 
-def _exponentiate(d, error, exps, top, scratch, m, accurate=False):
+def _exponentiate(d, error, exps, top, scratch, m):
     r"""``exps = exp(d + error)`` (``exps`` may be ``d``), the maximum's term set to 0.
 
-    Returns ``rest = sum_{j != top} exp(d_j + error_j)``, shape ``(n, 1)``.
+    Returns the row sums of ``exps``, shape ``(n, 1)``.
 
     The compensation enters to first order: :math:`e^{d + \epsilon} = e^{d}
     (1 + \epsilon + \theta)` with :math:`|\theta| \le \epsilon^2` for
@@ -200,8 +222,7 @@ def _exponentiate(d, error, exps, top, scratch, m, accurate=False):
     added as ``e^d + e^d * error``, not as ``e^d * (1 + error)``, whose
     ``1 + error`` would itself be rounded to a multiple of ``2^-53``.
     The maximum's own term, exactly ``e^0 = 1``, is left out so that
-    ``rest`` keeps terms far below the rounding unit of ``1 + rest``. With
-    ``accurate``, ``rest`` is summed by :func:`_accurate_sum`.
+    the sum keeps terms far below the rounding unit of ``1 + rest``.
     """
     np.exp(d, out=exps)
     if error is not None:
@@ -210,13 +231,10 @@ def _exponentiate(d, error, exps, top, scratch, m, accurate=False):
     np.put(exps, top, 0.0)
     rest = exps.sum(axis=1, keepdims=True)
     _clean_masked_rows(rest, m, exps, error)
-    if accurate:
-        with np.errstate(invalid="ignore"):  # rows with an infinite or NaN maximum
-            rest = _accurate_sum(exps, rest, scratch)
     return rest
 
 
-def _accurate_sum(terms, rough, scratch):
+def _accurate_sum(terms, rough, scratch, spare=None):
     r"""Row sums of the non-negative ``terms``, with no rounding error beyond the last.
 
     ``rough`` is their ordinary sum (shape ``(n, 1)``). Each term is split
@@ -227,18 +245,23 @@ def _accurate_sum(terms, rough, scratch):
     are at most :math:`K^2 u` of the sum, so their own rounding is
     negligible, and the result is the exact sum of ``terms`` up to one
     rounding plus about :math:`K^2 u^2 \log_2 K` relative. Three passes and a
-    sum more than an ordinary sum, which errs by up to :math:`\log_2 K`
-    ulps; only the log-domain results, whose tightest bound depends on it,
-    pay for this.
+    sum more than an ordinary sum (four with the ``spare`` block, which
+    makes the two passes with :math:`\sigma` contiguous and faster), which errs by up to :math:`\log_2 K`
+    ulps; only the float64 log-domain results, whose tightest bound depends
+    on it, pay for this.
     """
     headroom = math.ceil(math.log2(terms.shape[1] + 2))
-    _, exponent = np.frexp(rough)
-    sigma = np.ldexp(1.0, exponent + headroom)
-    np.add(terms, sigma, out=scratch)
-    scratch -= sigma  # the high parts: exact, and so is their sum
-    high = scratch.sum(axis=1, keepdims=True)
-    np.subtract(terms, scratch, out=scratch)  # the low parts: exact
-    return high + scratch.sum(axis=1, keepdims=True)
+    with np.errstate(invalid="ignore"):  # rows with an infinite or NaN maximum
+        _, exponent = np.frexp(rough)
+        sigma = np.ldexp(1.0, exponent + headroom)
+        if spare is not None:  # NumPy adds a broadcast column slower than a whole block
+            np.copyto(spare, sigma)
+            sigma = spare
+        np.add(terms, sigma, out=scratch)
+        scratch -= sigma  # the high parts: exact, and so is their sum
+        high = scratch.sum(axis=1, keepdims=True)
+        np.subtract(terms, scratch, out=scratch)  # the low parts: exact
+        return high + scratch.sum(axis=1, keepdims=True)
 
 
 def _clean_masked_rows(rest, m, exps, error):
@@ -262,25 +285,118 @@ def _clean_masked_rows(rest, m, exps, error):
         error[spoilt] = errors
 
 
-def _exp_shifted(z, d, exps, scratch, temperature=1.0, accurate=False):
-    """Shift a block by its maxima and exponentiate with compensation.
+class _Exps(NamedTuple):
+    r"""The exponentials of a block, as :func:`_exponentials` leaves them.
 
-    ``d`` and ``exps`` are float64 blocks (they may be the same buffer, when
-    the shifts are not needed afterwards); ``scratch`` is a list of two
-    float64 blocks. Returns ``(m, top, error, rest)``: see :func:`_shift`
-    and :func:`_exponentiate`. ``error`` lives in ``scratch[0]``.
+    ``exps[j]`` holds :math:`e^{z_j - c}` for a per-row reference ``c`` and
+    0 at the maximum; ``unit`` (shape ``(n, 1)``, or the number 1) is what
+    the maximum's own term :math:`e^{m - c}` is, so that
+    :math:`\text{rest} = \sum_{j \ne \text{top}} e^{z_j - m}` is the row sum
+    of ``exps`` divided by ``unit``. ``d`` and ``error`` are the compensated
+    shifts ``(z - m) / T = d + error`` of a shifted block, else None.
     """
+
+    m: np.ndarray
+    top: np.ndarray
+    unit: object
+    rest: np.ndarray
+    d: object
+    error: object
+
+
+def _unshifted_rows(z, m, temperature):
+    r"""Which rows may be exponentiated without a shift: a boolean array of shape ``(n,)``.
+
+    :math:`e^{z_j}` of the logits themselves is safe when the row maximum
+    ``m`` satisfies :math:`K e^{m} < 2^{940}` (nothing overflows, not even the
+    sum or its extraction in :func:`_accurate_sum`) and, in float64,
+    :math:`m \ge 0`: an entry whose :math:`e^{z_j}` underflows into the
+    subnormal range then has a probability below :math:`e^{-708}`, whose
+    own spacing is that of the subnormals, so nothing that shows is lost.
+    float16 and float32 results tolerate :math:`m \ge -600` for the same
+    reason. Rows with a NaN or an infinite maximum, and every row when
+    ``T != 1``, are shifted.
+    """
+    if temperature != 1.0:
+        return np.zeros(z.shape[0], dtype=bool)
+    upper = 650.0 - math.log(z.shape[1] + 1.0)
+    lower = 0.0 if z.dtype == _WORK else -600.0
+    m = m.ravel()
+    return (m >= lower) & (m <= upper)
+
+
+def _exponentials(z, d, exps, scratch, peak, unshifted, *, temperature=1.0, accurate=False):
+    r"""Exponentiate a block of rows without amplifying any rounding of ``z - m``.
+
+    ``d`` and ``exps`` are float64 blocks (the same buffer when the shifts
+    are not needed afterwards); ``scratch`` is a list of two float64 blocks;
+    ``peak = (top, m)`` from :func:`_peak`. Returns an :class:`_Exps`.
+
+    * ``unshifted`` (rows chosen by :func:`_unshifted_rows`):
+      ``exps = e^{z}`` of the logits themselves, which are exact, so nothing
+      is rounded before the exponential. ``unit = e^{m}`` in extended
+      precision (``numpy.longdouble``), and so is ``rest``.
+    * shifted (any other row): ``d = fl((z - m) / T)`` with the exact error
+      of the subtraction recovered by TwoSum and used to first order
+      (:func:`_shift`, :func:`_exponentiate`); ``unit = 1``.
+
+    With ``accurate``, float64 rows sum their exponentials with
+    :func:`_accurate_sum`.
+    """
+    top, m = peak
+    accurate = accurate and z.dtype == _WORK
+    if unshifted:
+        np.exp(z, out=exps, dtype=_WORK)
+        np.put(exps, top, 0.0)
+        total = exps.sum(axis=1, keepdims=True)
+        if accurate:
+            total = _accurate_sum(exps, total, scratch[1], scratch[0])
+        unit = np.exp(m.astype(np.longdouble))
+        return _Exps(m, top, unit, total / unit, None, None)
     error, work = scratch
-    m, top, error = _shift(z, d, error, work, temperature)
-    rest = _exponentiate(d, error, exps, top, work, m, accurate)
-    return m, top, error, rest
+    error = _shift(z, m, d, error, work, temperature)
+    rest = _exponentiate(d, error, exps, top, work, m)
+    if accurate:
+        rest = _accurate_sum(exps, rest, work)
+    return _Exps(m, top, 1.0, rest, d, error)
 
 
-def _softmax_rows(z, out, scratch, temperature=1.0, divisor=None):
+def _by_kind_of_row(kernel, z, out, scratch, *row_arrays, temperature=1.0, **options):
+    """Run ``kernel`` on a block, the unshifted rows and the shifted rows apart.
+
+    ``kernel(z, out, scratch, *row_arrays, peak=..., unshifted=..., ...)``
+    fills ``out`` (one entry or one row per row of ``z``) and returns a
+    tuple of per-row arrays of shape ``(n, 1)``. A block whose rows are all
+    of one kind (the usual case) is passed whole; a mixed block is cut into
+    its two kinds, so that every row is computed by the same operations
+    whatever block it falls in.
+    """
+    peak = _peak(z)
+    unshifted = _unshifted_rows(z, peak[1], temperature)
+    if unshifted.all() or not unshifted.any():
+        return kernel(z, out, scratch, *row_arrays, peak=peak, unshifted=bool(unshifted.any()),
+                      temperature=temperature, **options)
+    merged = None
+    for kind in (True, False):
+        rows = np.flatnonzero(unshifted == kind)
+        part = np.ascontiguousarray(z[rows])
+        part_out = out[rows]
+        found = kernel(part, part_out, [s[: rows.size] for s in scratch],
+                       *(a[rows] for a in row_arrays), peak=_peak(part), unshifted=kind,
+                       temperature=temperature, **options)
+        out[rows] = part_out
+        if merged is None:
+            merged = [np.empty((z.shape[0], 1), np.result_type(f, np.float64)) for f in found]
+        for whole, piece in zip(merged, found, strict=True):
+            whole[rows] = piece
+    return tuple(merged)
+
+
+def _softmax_rows(z, out, scratch, *, peak, unshifted, temperature=1.0, divisor=None):
     """Softmax of a block of rows into ``out`` (see :func:`softmax`), divided by ``divisor``.
 
-    Returns the row maxima ``m`` and the sums ``rest`` of the other shifted
-    exponentials (shapes ``(n, 1)``).
+    Returns the row maxima ``m`` and the sums ``rest`` of the other
+    exponentials relative to the maximum's (shapes ``(n, 1)``).
 
     ``divisor`` (a positive float, or None for 1) is folded into the
     normalisation, which costs nothing: the mean of a loss's gradient needs
@@ -288,43 +404,110 @@ def _softmax_rows(z, out, scratch, temperature=1.0, divisor=None):
     rounded to it once.
     """
     exps = out if out.dtype == _WORK else scratch[2]
-    m, top, _, rest = _exp_shifted(z, exps, exps, scratch[:2], temperature)
+    m, top, unit, rest, _, _ = _exponentials(z, exps, exps, scratch[:2], peak, unshifted,
+                                             temperature=temperature)
+    if unshifted:
+        # In extended precision: e^{m} (1 + rest) = e^{m} + sum. A dominant
+        # maximum's share e^{m} / (e^{m} + sum) keeps a rest below the float64
+        # rounding unit; otherwise the maximum is scaled like every other
+        # entry, so that tied logits get equal probabilities.
+        total = unit * (rest + 1)
+        if divisor is not None:
+            total *= divisor
+        scale = (1 / total).astype(_WORK)
+        exps *= scale
+        share = np.where(rest <= 0.25, unit / total, np.exp(m.astype(_WORK)) * scale)
+        if exps is not out:
+            np.copyto(out, exps)  # the one rounding to the output dtype
+        np.put(out, top, share)
+        return m, rest
     total = rest + 1
     # The maximum's own share 1 / (1 + rest), written as 1 - rest / (1 + rest)
     # when rest is small: then it does not inherit the rounding of 1 + rest,
     # and a rest below the rounding unit still counts. Tied maxima have
     # rest >= 1 and keep 1 / total.
     share = np.where(rest <= 0.25, 1 - rest / total, 1 / total)
+    scale = total * unit
     if divisor is not None:
-        total *= divisor
+        scale *= divisor
         share /= divisor
-    # One division per row, then a multiplication per entry: cheaper than a
-    # division per entry, for at most half an ulp more rounding error.
-    exps *= 1 / total
+    # One division per row (in extended precision when unshifted), then a
+    # multiplication per entry: cheaper than a division per entry, for at
+    # most half an ulp more rounding error.
+    exps *= (1 / scale).astype(_WORK)
     if exps is not out:
         np.copyto(out, exps)  # the one rounding to the output dtype
     np.put(out, top, share)
     if not np.isfinite(m).all():
-        m = m.ravel()
+        flat_m = m.ravel()
         # A NaN maximum (a row with a NaN) or a -inf one (a row of only -inf):
         # the maximum's own term was set aside, so spoil the row explicitly.
-        out[~(m > -np.inf)] = np.nan
-        posinf_rows = m == np.inf
+        out[~(flat_m > -np.inf)] = np.nan
+        posinf_rows = flat_m == np.inf
         if posinf_rows.any():
             shares = _share_of_posinf(z[posinf_rows])
             out[posinf_rows] = shares if divisor is None else shares / divisor
-    return m.reshape(-1, 1), rest
+    return m, rest
 
 
-def _log_softmax_rows(z, out, scratch, temperature=1.0):
+# Row sums of e^z in float64 between these bounds make a float16/float32
+# softmax safe without a shift (see _plain_softmax_rows).
+_PLAIN_SUM_RANGE = (math.exp(-550.0), math.exp(650.0))
+
+
+def _plain_softmax_rows(z, out, scratch):
+    r"""Softmax of a block of float16/float32 rows: :math:`e^{z} / \sum e^{z}` in float64.
+
+    With float64 arithmetic for a float32 result no shift is needed where
+    the row sum :math:`S` lies in ``_PLAIN_SUM_RANGE``: then
+    :math:`m \le 650` (nothing overflows) and :math:`m \ge -600` for any
+    ``K`` below :math:`e^{50}`, so an :math:`e^{z_j}` that underflows in
+    float64 belongs to a probability below :math:`e^{-158}`, which rounds to
+    0 in float32 anyway. The logits are exact, the exponentials and the sum
+    carry a few float64 rounding errors (about :math:`10^{-15}` relative),
+    and the one rounding to float32 gives the correctly rounded result
+    except within :math:`10^{-8}` ulp of a tie. Rows outside the range
+    (and rows with NaN or infinities) are computed by :func:`_softmax_rows`.
+    """
+    exps = scratch[2]
+    np.exp(z, out=exps, dtype=_WORK)
+    total = exps.sum(axis=1, keepdims=True)
+    exps *= 1 / total
+    np.copyto(out, exps)  # the one rounding to the output dtype
+    low, high = _PLAIN_SUM_RANGE
+    outside = np.flatnonzero(~((total >= low) & (total <= high)))
+    if outside.size:
+        part = np.ascontiguousarray(z[outside])
+        part_out = out[outside]
+        _by_kind_of_row(_softmax_rows, part, part_out, [s[: outside.size] for s in scratch])
+        out[outside] = part_out
+
+
+def _log_softmax_rows(z, out, scratch, *, peak, unshifted, temperature=1.0):
     """Log-softmax of a block of rows into ``out``; ``scratch``: three float64 blocks.
 
-    ``out = d + (error - log1p(rest))``: the compensation and the logarithm
-    are added first, so that the result is rounded about once.
+    Shifted rows: ``out = d + (error - log1p(rest))``, the compensation and
+    the logarithm added first so that the result is rounded about once.
+    Unshifted rows: ``out = (z - c_hi) - c_lo`` with ``c_hi + c_lo = m +
+    log1p(rest)`` (:func:`_log_normaliser`); ``z - c_hi`` is exact near the
+    maximum (Sterbenz's lemma), so there the result is rounded once.
     """
     d = out if out.dtype == _WORK else scratch[2]
     exps = scratch[2] if out.dtype == _WORK else scratch[1]
-    m, _, error, rest = _exp_shifted(z, d, exps, scratch[:2], temperature, accurate=True)
+    found = _exponentials(z, d, exps, scratch[:2], peak, unshifted, temperature=temperature,
+                          accurate=True)
+    m, rest, error = found.m, found.rest, found.error
+    if unshifted:
+        c_hi, c_lo = _log_normaliser(m, rest)
+        if out.dtype == _WORK:
+            np.subtract(z, c_hi, out=out)
+            out -= c_lo
+        else:
+            np.copyto(d, z)
+            d -= c_hi
+            d -= c_lo
+            np.copyto(out, d)  # the one rounding to the output dtype
+        return ()
     log_sum = np.log1p(rest)
     if error is None:
         d -= log_sum
@@ -336,15 +519,38 @@ def _log_softmax_rows(z, out, scratch, temperature=1.0):
         posinf_rows = m.ravel() == np.inf
         if posinf_rows.any():  # log(0) = -inf for the finite entries
             out[posinf_rows] = np.log(_share_of_posinf(z[posinf_rows]))
+    return ()
 
 
-def _logsumexp_rows(z, out, scratch):
+def _log_normaliser(m, rest):
+    """``(c_hi, c_lo)`` in float64 with ``c_hi + c_lo = m + log1p(rest)`` to extended precision.
+
+    ``rest`` is in extended precision (unshifted rows); ``m + log_hi`` is
+    split exactly by TwoSum and the low part of the logarithm added.
+    """
+    log_sum = np.log1p(rest)
+    log_hi = log_sum.astype(_WORK)
+    c_hi, c_lo = _two_sum(m.astype(_WORK), log_hi)
+    c_lo += (log_sum - log_hi).astype(_WORK)
+    return c_hi, c_lo
+
+
+def _two_sum(a, b):
+    """Knuth's TwoSum of two arrays: ``(s, err)`` with ``a + b = s + err`` exactly."""
+    s = a + b
+    b_virtual = s - a
+    return s, (a - (s - b_virtual)) + (b - b_virtual)
+
+
+def _logsumexp_rows(z, out, scratch, *, peak, unshifted, temperature=1.0):
     """Log-sum-exp of a block of rows (in float64) into ``out`` (shape ``(n, 1)``)."""
     exps = scratch[2]
-    m, _, _, rest = _exp_shifted(z, exps, exps, scratch[:2], accurate=True)
-    np.add(m, np.log1p(rest), out=out)
+    m, _, _, rest, _, _ = _exponentials(z, exps, exps, scratch[:2], peak, unshifted,
+                                        accurate=True)
+    np.copyto(out, m + np.log1p(rest))  # rounded once, from extended precision if unshifted
     if not np.isfinite(m).all():
         np.copyto(out, m, where=np.isinf(m))  # a sum containing e^{+inf}, or of only e^{-inf}
+    return ()
 
 
 def _share_of_posinf(z):
@@ -453,9 +659,14 @@ def softmax(x, axis=-1, *, temperature=1.0):
     rows, moved_shape = _rows(z, ax)
     out = np.empty(rows.shape, out_dtype)
     scratch = _Scratch(rows, 3)
+    plain = rows.dtype != _WORK and temperature == 1.0
     with _quiet():
         for block in _blocks(rows):
-            _softmax_rows(rows[block], out[block], scratch(block.stop - block.start), temperature)
+            if plain:
+                _plain_softmax_rows(rows[block], out[block], scratch(block.stop - block.start))
+            else:
+                _by_kind_of_row(_softmax_rows, rows[block], out[block],
+                                scratch(block.stop - block.start), temperature=temperature)
     return _from_rows(out, moved_shape, ax)
 
 
@@ -534,8 +745,8 @@ def log_softmax(x, axis=-1, *, temperature=1.0):
     scratch = _Scratch(rows, 3)
     with _quiet():
         for block in _blocks(rows):
-            _log_softmax_rows(rows[block], out[block], scratch(block.stop - block.start),
-                              temperature)
+            _by_kind_of_row(_log_softmax_rows, rows[block], out[block],
+                            scratch(block.stop - block.start), temperature=temperature)
     return _from_rows(out, moved_shape, ax)
 
 
@@ -611,7 +822,8 @@ def logsumexp(x, axis=-1, *, keepdims=False):
         scratch = _Scratch(rows, 3)
         with _quiet():
             for block in _blocks(rows):
-                _logsumexp_rows(rows[block], lse[block], scratch(block.stop - block.start))
+                _by_kind_of_row(_logsumexp_rows, rows[block], lse[block],
+                                scratch(block.stop - block.start))
         out = _from_rows(lse, moved_shape, ax)
     if not keepdims:
         out = np.squeeze(out, axis=ax)

@@ -39,7 +39,9 @@ from ._checks import as_float_array, compute_dtype, integer, one_of, real_number
 from .activations import (
     _WORK,
     _blocks,
-    _exp_shifted,
+    _by_kind_of_row,
+    _exponentials,
+    _log_normaliser,
     _quiet,
     _Scratch,
     _share_of_posinf,
@@ -172,38 +174,53 @@ def _plain_index_row_losses(problem):
     r"""Row losses :math:`-\ell_y` in float64 for plain class indices (0 for ignored rows).
 
     Only the target's log-probability is needed, so the log-softmax array is
-    never formed: for each block of rows, :math:`\ell_y = d_y + (\epsilon_y -
-    \log(1 + \text{rest}))` from the compensated shift :math:`z_y - m = d_y +
-    \epsilon_y` and the accurately summed ``rest`` of the other shifted
-    exponentials. These are the operations :func:`~softmax_lib.log_softmax`
-    performs at ``y``, so the value is the same.
+    never formed: for each block of rows, :math:`\ell_y` comes from the row
+    maximum and the accurately summed exponentials (:func:`_log_probability_at`)
+    by the operations :func:`~softmax_lib.log_softmax` performs at ``y``, so
+    the value is the same.
     """
     rows, labels, active = _plain_rows(problem)
-    n_classes = rows.shape[1]
-    losses = np.empty(rows.shape[0], dtype=np.float64)
+    losses = np.empty((rows.shape[0], 1), dtype=_WORK)
     scratch = _Scratch(rows, 3)
     with _quiet():
         for block in _blocks(rows):
-            z, y = rows[block], labels[block]
-            error, work, exps = scratch(z.shape[0])
-            m, _, _, rest = _exp_shifted(z, exps, exps, [error, work], accurate=True)
-            log_p = _log_probability_at(z, y, m, rest)
-            np.subtract(0.0, log_p, out=losses[block])
+            _by_kind_of_row(_loss_rows, rows[block], losses[block],
+                            scratch(block.stop - block.start), labels[block])
+    losses = losses.ravel()
     losses[~active] = 0.0
     return losses.reshape(problem.scores.shape[:-1]), np.count_nonzero(active)
 
 
-def _log_probability_at(z, y, m, rest):
+def _loss_rows(z, out, scratch, y, *, peak, unshifted, temperature=1.0):
+    """``out = -log_softmax(z)[y]`` for a block of rows (a kernel of ``_by_kind_of_row``)."""
+    error, work, exps = scratch
+    found = _exponentials(z, exps, exps, [error, work], peak, unshifted, accurate=True)
+    out[:, 0] = 0.0 - _log_probability_at(z, y, found.m, found.rest, unshifted)
+    return ()
+
+
+def _log_probability_at(z, y, m, rest, unshifted):
     r""":math:`\ell_y` of each row of the block ``z`` at its class ``y``, in float64.
 
-    ``m`` and ``rest`` are the row maxima and the sums of the other shifted
-    exponentials (shape ``(n, 1)``). Rows with an infinite maximum take the
-    limit of :func:`~softmax_lib.log_softmax`; NaN rows stay NaN.
+    ``m`` and ``rest`` are the row maxima and the sums of the other
+    exponentials relative to the maximum's (shape ``(n, 1)``), as
+    :func:`~softmax_lib.activations._exponentials` returns them. The formula
+    is the one :func:`~softmax_lib.log_softmax` uses for the kind of row:
+    ``(z_y - c_hi) - c_lo`` for unshifted rows, ``d_y + (error_y -
+    log1p(rest))`` with the compensated shift for shifted ones. Rows with an
+    infinite maximum take the limit of log_softmax; NaN rows stay NaN.
     """
+    picked = np.take(z, y + np.arange(0, z.size, z.shape[1])).astype(_WORK)
+    if unshifted:
+        c_hi, c_lo = _log_normaliser(m, rest)
+        return (picked - c_hi.ravel()) - c_lo.ravel()
     m = m.ravel()
-    picked = np.take(z, y + np.arange(0, z.size, z.shape[1]))
-    d, error = _shift_of(picked, m)
-    log_p = d + (error - np.log1p(rest.ravel()))
+    log_sum = np.log1p(rest.ravel())
+    if z.dtype == _WORK:
+        d, error = _shift_of(picked, m)
+        log_p = d + (error - log_sum)
+    else:
+        log_p = (picked - m.astype(_WORK)) - log_sum
     if not np.isfinite(m).all():
         log_p[np.isnan(m)] = np.nan
         posinf_rows = np.flatnonzero(m == np.inf)
@@ -225,28 +242,34 @@ def _plain_index_grad(problem):
     when :math:`p_y` rounds to 1, where it would give 0).
     """
     rows, labels, active = _plain_rows(problem)
-    n_classes = rows.shape[1]
     grad = np.empty(rows.shape, dtype=problem.out_dtype)
     count = np.count_nonzero(active)
     divisor = float(count) if problem.reduction == "mean" and count > 0 else 1.0
     scratch = _Scratch(rows, 3)
     with _quiet():
         for block in _blocks(rows):
-            z, y, g = rows[block], labels[block], grad[block]
-            m, rest = _softmax_rows(z, g, scratch(z.shape[0]),
-                                    divisor=None if divisor == 1.0 else divisor)
-            taking_part = np.flatnonzero(active[block])
-            at_class = taking_part * n_classes + y[taking_part]
-            log_p = _log_probability_at(z[taking_part], y[taking_part], m[taking_part],
-                                        rest[taking_part])
-            gradient = np.expm1(log_p) / divisor
-            # A row with +inf logits keeps p_y - 1 from its limit shares.
-            limit = np.isinf(m[taking_part].ravel())
-            gradient[limit] = g.reshape(-1)[at_class[limit]] - 1 / divisor
-            g.reshape(-1)[at_class] = gradient
+            _by_kind_of_row(_grad_rows, rows[block], grad[block],
+                            scratch(block.stop - block.start), labels[block], active[block],
+                            divisor=divisor)
     if count < active.size:
         grad[~active] = 0.0
     return grad.reshape(problem.scores.shape)
+
+
+def _grad_rows(z, g, scratch, y, active, *, peak, unshifted, temperature=1.0, divisor=1.0):
+    """``g = (softmax(z) - onehot(y)) / divisor`` for a block of rows (rows not active: any)."""
+    m, rest = _softmax_rows(z, g, scratch, peak=peak, unshifted=unshifted,
+                            divisor=None if divisor == 1.0 else divisor)
+    taking_part = np.flatnonzero(active)
+    at_class = taking_part * z.shape[1] + y[taking_part]
+    log_p = _log_probability_at(z[taking_part], y[taking_part], m[taking_part],
+                                rest[taking_part], unshifted)
+    gradient = np.expm1(log_p) / divisor
+    # A row with +inf logits keeps p_y - 1 from its limit shares.
+    limit = np.isinf(m[taking_part].ravel())
+    gradient[limit] = g.reshape(-1)[at_class[limit]] - 1 / divisor
+    g.reshape(-1)[at_class] = gradient
+    return ()
 
 
 def _class_weight(weight, n_classes, dtype):
