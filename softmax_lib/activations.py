@@ -346,7 +346,11 @@ def _exponentials(z, d, exps, scratch, peak, unshifted, *, temperature=1.0, accu
     top, m = peak
     accurate = accurate and z.dtype == _WORK
     if unshifted:
-        np.exp(z, out=exps, dtype=_WORK)
+        if d is exps or z.dtype == _WORK:
+            np.exp(z, out=exps, dtype=_WORK)
+        else:  # keep the logits in float64 in d for the caller
+            np.copyto(d, z)
+            np.exp(d, out=exps)
         np.put(exps, top, 0.0)
         total = exps.sum(axis=1, keepdims=True)
         if accurate:
@@ -405,7 +409,7 @@ def _softmax_rows(z, out, scratch, *, peak, unshifted, temperature=1.0, divisor=
     """
     exps = out if out.dtype == _WORK else scratch[2]
     m, top, unit, rest, _, _ = _exponentials(z, exps, exps, scratch[:2], peak, unshifted,
-                                             temperature=temperature)
+                                             temperature=temperature, accurate=True)
     if unshifted:
         # In extended precision: e^{m} (1 + rest) = e^{m} + sum. A dominant
         # maximum's share e^{m} / (e^{m} + sum) keeps a rest below the float64
@@ -498,15 +502,20 @@ def _log_softmax_rows(z, out, scratch, *, peak, unshifted, temperature=1.0):
                           accurate=True)
     m, rest, error = found.m, found.rest, found.error
     if unshifted:
-        c_hi, c_lo = _log_normaliser(m, rest)
         if out.dtype == _WORK:
+            c_hi, c_lo = _log_normaliser(m, rest)
             np.subtract(z, c_hi, out=out)
             out -= c_lo
         else:
-            np.copyto(d, z)
+            log_sum = np.log1p(rest)
+            c_hi = (m + log_sum).astype(_WORK)
+            # d holds z in float64. For a float32 result c_lo (below 2^-53 of
+            # c_hi) matters only where |out| is tiny, which only the maximum's
+            # entry can be (every other entry is at least log 2, or at least
+            # m - z_j > 7 away when the maximum dominates); it gets -log1p(rest).
             d -= c_hi
-            d -= c_lo
             np.copyto(out, d)  # the one rounding to the output dtype
+            np.put(out, found.top, -log_sum)
         return ()
     log_sum = np.log1p(rest)
     if error is None:

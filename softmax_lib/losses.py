@@ -31,6 +31,7 @@ bit, the gradient up to rounding (:math:`p` is computed as the softmax
 rather than as :math:`e^{\ell}`).
 """
 
+import math
 from typing import NamedTuple
 
 import numpy as np
@@ -38,6 +39,7 @@ import numpy as np
 from ._checks import as_float_array, compute_dtype, integer, one_of, real_number
 from .activations import (
     _WORK,
+    _accurate_sum,
     _blocks,
     _by_kind_of_row,
     _exponentials,
@@ -174,21 +176,85 @@ def _plain_index_row_losses(problem):
     r"""Row losses :math:`-\ell_y` in float64 for plain class indices (0 for ignored rows).
 
     Only the target's log-probability is needed, so the log-softmax array is
-    never formed: for each block of rows, :math:`\ell_y` comes from the row
-    maximum and the accurately summed exponentials (:func:`_log_probability_at`)
-    by the operations :func:`~softmax_lib.log_softmax` performs at ``y``, so
-    the value is the same.
+    never formed. Most rows take :func:`_target_terms`:
+    :math:`-\ell_y = \operatorname{log1p}(\text{other} / e^{z_y})`, where
+    ``other`` is the exactly summed (:func:`_accurate_sum`, float64 logits)
+    sum of the other classes' exponentials: no shift, no cancellation, one
+    ``log1p``. The others take the operations
+    :func:`~softmax_lib.log_softmax` performs at ``y``
+    (:func:`_log_probability_at`).
     """
     rows, labels, active = _plain_rows(problem)
     losses = np.empty((rows.shape[0], 1), dtype=_WORK)
     scratch = _Scratch(rows, 3)
     with _quiet():
         for block in _blocks(rows):
-            _by_kind_of_row(_loss_rows, rows[block], losses[block],
-                            scratch(block.stop - block.start), labels[block])
+            z, y, out = rows[block], labels[block], losses[block]
+            error, work, exps = scratch(z.shape[0])
+            terms = _target_terms(z, y, exps, accurate=(work, error))
+            out[:, 0] = np.log1p(terms.other / terms.target)  # rounded once to float64
+            _by_other_rows(_loss_rows, z, out, scratch(z.shape[0]), ~terms.fits, y)
     losses = losses.ravel()
     losses[~active] = 0.0
     return losses.reshape(problem.scores.shape[:-1]), np.count_nonzero(active)
+
+
+class _TargetTerms(NamedTuple):
+    """The exponentials of a block of rows split at the target class (see :func:`_target_terms`)."""
+
+    at_target: np.ndarray  # flat positions of the targets in the block
+    target: np.ndarray  # e^{z_y} in extended precision, shape (n,)
+    other: np.ndarray  # the sum of e^{z_j} over j != y, shape (n,)
+    total: np.ndarray  # target + other
+    fits: np.ndarray  # rows for which these numbers are valid (bool, shape (n,))
+
+
+# A row's total sum of e^z must lie in this range for the unshifted
+# formulas of _target_terms (the lower bound is 1 in float64, see there).
+_TARGET_SUM_RANGE = (math.exp(-550.0), math.exp(650.0))
+
+
+def _target_terms(z, y, exps, accurate=None):
+    r"""Exponentiate a block of logits unshifted and set the target's term aside.
+
+    ``exps`` (float64) receives :math:`e^{z}` with 0 at each row's target
+    ``y``. The logits are exact, so no rounded difference is exponentiated.
+    ``accurate`` (two float64 scratch blocks, or None) sums ``other``
+    without rounding error (:func:`~softmax_lib.activations._accurate_sum`).
+
+    A row ``fits`` when its total lies in ``_TARGET_SUM_RANGE`` (at least 1
+    for float64 logits, so that an exponential lost to underflow is below
+    the spacing of the subnormal results) and the target's share is at
+    least :math:`e^{-600}`, so that ``other / target`` is finite. Rows
+    with NaN or infinite logits, or a target at ``-inf``, do not fit.
+    """
+    n_rows, n_classes = z.shape
+    at_target = y + np.arange(0, n_rows * n_classes, n_classes)
+    np.exp(z, out=exps, dtype=_WORK)
+    # The target's own term in extended precision: it enters every result.
+    target = np.exp(np.take(z, at_target).astype(np.longdouble))
+    np.put(exps, at_target, 0.0)
+    other = exps.sum(axis=1, keepdims=True)
+    if accurate is not None and z.dtype == _WORK:
+        other = _accurate_sum(exps, other, *accurate)
+    other = other.ravel()
+    total = target + other
+    low, high = _TARGET_SUM_RANGE
+    if z.dtype == _WORK:
+        low = 1.0
+    fits = (total >= low) & (total <= high) & (target >= total * math.exp(-600.0))
+    return _TargetTerms(at_target, target, other, total, fits)
+
+
+def _by_other_rows(kernel, z, out, scratch, rows, *row_arrays, **options):
+    """Recompute the rows ``rows`` (a boolean mask) of a block with ``kernel`` (shifted or not)."""
+    rows = np.flatnonzero(rows)
+    if not rows.size:
+        return
+    part_out = out[rows]
+    _by_kind_of_row(kernel, np.ascontiguousarray(z[rows]), part_out,
+                    [s[: rows.size] for s in scratch], *(a[rows] for a in row_arrays), **options)
+    out[rows] = part_out
 
 
 def _loss_rows(z, out, scratch, y, *, peak, unshifted, temperature=1.0):
@@ -234,12 +300,14 @@ def _plain_index_grad(problem):
     r"""The gradient ``softmax(z) / D - onehot(y) / D`` for plain class indices, block by block.
 
     ``D`` is the number of rows taking part for the mean, else 1; ignored
-    rows get 0. Dividing by ``D`` is folded into the softmax's own
-    normalisation, so the gradient costs no pass over the data beyond the
-    softmax. At the true class, :math:`p_y - 1` is computed as
-    :math:`\operatorname{expm1}(\ell_y)`, which keeps its relative accuracy
-    when :math:`p_y` is so close to 1 that ``p_y - 1`` would cancel (and
-    when :math:`p_y` rounds to 1, where it would give 0).
+    rows get 0. Most rows take :func:`_target_terms`:
+    :math:`p_k = e^{z_k} / \text{total}` and, at the true class,
+    :math:`p_y - 1 = -\text{other} / \text{total}`, the sum of the other
+    classes' exponentials over the total: it keeps its relative accuracy when
+    :math:`p_y` is so close to 1 that ``p_y - 1`` would cancel, or round to
+    0. The remaining rows (shifted ones) use
+    :math:`\operatorname{expm1}(\ell_y)` for the same purpose. Dividing by
+    ``D`` is folded into the normalisation.
     """
     rows, labels, active = _plain_rows(problem)
     grad = np.empty(rows.shape, dtype=problem.out_dtype)
@@ -248,9 +316,17 @@ def _plain_index_grad(problem):
     scratch = _Scratch(rows, 3)
     with _quiet():
         for block in _blocks(rows):
-            _by_kind_of_row(_grad_rows, rows[block], grad[block],
-                            scratch(block.stop - block.start), labels[block], active[block],
-                            divisor=divisor)
+            z, y, g = rows[block], labels[block], grad[block]
+            buffers = scratch(z.shape[0])
+            exps = g if g.dtype == _WORK else buffers[2]
+            terms = _target_terms(z, y, exps, accurate=buffers[:2])
+            scale = 1 / (terms.total * divisor)  # in extended precision
+            exps *= scale.astype(_WORK)[:, None]
+            if exps is not g:
+                np.copyto(g, exps)  # the one rounding to the output dtype
+            np.put(g, terms.at_target, -terms.other * scale)
+            _by_other_rows(_grad_rows, z, g, buffers, ~terms.fits, y, active[block],
+                           divisor=divisor)
     if count < active.size:
         grad[~active] = 0.0
     return grad.reshape(problem.scores.shape)

@@ -143,6 +143,13 @@ def _unwrap(a):
     return a[()] if a.ndim == 0 else a
 
 
+# The running normaliser is accumulated in extended precision (80-bit on
+# x86-64), then rounded once: a sum that adds one term at a time would
+# otherwise lose every term below the rounding unit of its running value
+# (999 terms e^-40 next to the maximum's 1 in float64, say).
+_STATE = np.dtype(np.longdouble)
+
+
 def _rescale(x, m):
     r""":math:`e^{x - m}` in float64 for ``x <= m``, with the two infinite cases defined.
 
@@ -190,7 +197,9 @@ def _step(m, d, x):
 def _block_state(z):
     """State of each row of ``z`` (class axis last, length > 0), computed directly."""
     m = np.max(z, axis=-1, keepdims=True)
-    d = _rescale(z, m).sum(axis=-1)
+    # Summed in extended precision: terms below the float64 rounding unit of
+    # the maximum's own term (exactly 1) still count.
+    d = _rescale(z, m).sum(axis=-1, dtype=_STATE)
     return m[..., 0], d
 
 
@@ -390,7 +399,7 @@ def running_states(x, axis=-1):
     ms = np.empty_like(z)
     ds = np.empty_like(z)
     m = np.full(z.shape[:-1], -np.inf, dtype=z.dtype)
-    d = np.zeros_like(m)
+    d = np.zeros(m.shape, dtype=_STATE)
     for j in range(z.shape[-1]):
         m, d = _step(m, d, z[..., j])
         ms[..., j] = m
@@ -547,16 +556,18 @@ def online_softmax(x, axis=-1, *, block_size=None):
     """
     size = None if block_size is None else positive_int(block_size, "block_size")
     out_dtype, z, ax = _logits_last(x, axis)
-    z = z.astype(_WORK, copy=False)  # the state in float64; the output rounded once
+    z = z.astype(_WORK, copy=False)  # m in float64, d in extended precision
     m = np.full(z.shape[:-1], -np.inf, dtype=z.dtype)
-    d = np.zeros_like(m)
+    d = np.zeros(m.shape, dtype=_STATE)
     if size is None:
         for j in range(z.shape[-1]):
             m, d = _step(m, d, z[..., j])
     else:
         for start in range(0, z.shape[-1], size):
             m, d = _merge(m, d, *_block_state(z[..., start : start + size]))
-    out = _probabilities(z, np.asarray(m), np.asarray(d))
+    # d rounded once to float64, as state_of rounds it: one block then gives
+    # softmax_from_state(x, state_of(x)) bit for bit.
+    out = _probabilities(z, np.asarray(m), np.asarray(d, dtype=z.dtype))
     return np.moveaxis(out, -1, ax).astype(out_dtype, copy=False)
 
 
