@@ -59,6 +59,12 @@ def softmax_jacobian(x, axis=-1):
     ``s_i - s_i**2`` would round to 0 although the exact value is an ordinary
     small number.
 
+    ``s`` is the accurate softmax of :func:`~softmax_lib.softmax`, computed
+    in float64 whatever the dtype of ``x``, and ``J`` is rounded to that
+    dtype once. Measured against mpmath (``tests/test_accuracy.py``): every
+    entry within 0.50 ulp in float32 and 4.75 ulps in float64 (two
+    probabilities, each within about 2.4 ulps, multiplied).
+
     Examples
     --------
     >>> from softmax_lib import softmax_jacobian
@@ -115,6 +121,12 @@ def softmax_jvp(x, v, axis=-1):
     is first shifted so that its entry at the largest ``s_a`` is 0; the
     factor ``1 - s_a`` of that entry then never appears as a difference of
     nearly equal numbers.
+
+    Computed in float64 from the accurate softmax and rounded once. An entry
+    of ``J v`` can be a difference of larger terms, so its error is measured
+    in ulps of :math:`s_i (|v_i| + \sum_j s_j |v_j|)`, how far it moves when
+    ``v`` moves by an ulp: within 0.50 in float32 and 3.26 in float64
+    against mpmath (``tests/test_accuracy.py``).
 
     Examples
     --------

