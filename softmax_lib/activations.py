@@ -139,14 +139,22 @@ class _Scratch:
 
     def __init__(self, rows, count):
         shape = (min(_rows_per_block(rows), rows.shape[0]), rows.shape[1])
-        size = shape[0] * shape[1]
-        pool = getattr(_THREAD, "pool", [])
-        pool += [np.empty(0, _WORK)] * (count - len(pool))
-        for i in range(count):
-            if pool[i].size < size:
-                pool[i] = np.empty(size, _WORK)
-        _THREAD.pool = pool
-        self._buffers = [pool[i][:size].reshape(shape) for i in range(count)]
+        views = getattr(_THREAD, "views", {})
+        key = (shape, count)
+        if key not in views:
+            size = shape[0] * shape[1]
+            pool = getattr(_THREAD, "pool", [])
+            pool += [np.empty(0, _WORK)] * (count - len(pool))
+            for i in range(count):
+                if pool[i].size < size:
+                    pool[i] = np.empty(size, _WORK)
+                    views = {}  # views of the old buffers are stale
+            _THREAD.pool = pool
+            if len(views) > 64:  # many shapes seen: start afresh
+                views = {}
+            views[key] = [pool[i][:size].reshape(shape) for i in range(count)]
+            _THREAD.views = views
+        self._buffers = views[key]
 
     def __call__(self, n_rows):
         """The buffers cut to a block of ``n_rows`` rows."""
@@ -296,18 +304,20 @@ def _accurate_sum(terms, rough, scratch, spare=None):
     ulps; only the float64 log-domain results, whose tightest bound depends
     on it, pay for this.
     """
+    # (Called under _quiet(): rows with an infinite or NaN maximum give NaN.)
     headroom = math.ceil(math.log2(terms.shape[1] + 2))
-    with np.errstate(invalid="ignore"):  # rows with an infinite or NaN maximum
-        _, exponent = np.frexp(rough)
-        sigma = np.ldexp(1.0, exponent + headroom)
-        if spare is not None:  # NumPy adds a broadcast column slower than a whole block
-            np.copyto(spare, sigma)
-            sigma = spare
-        np.add(terms, sigma, out=scratch)
-        scratch -= sigma  # the high parts: exact, and so is their sum
-        high = scratch.sum(axis=1, keepdims=True)
-        np.subtract(terms, scratch, out=scratch)  # the low parts: exact
-        return high + scratch.sum(axis=1, keepdims=True)
+    _, exponent = np.frexp(rough)
+    exponent += headroom
+    sigma = np.ldexp(1.0, exponent)
+    if spare is not None:  # NumPy adds a broadcast column slower than a whole block
+        np.copyto(spare, sigma)
+        sigma = spare
+    np.add(terms, sigma, out=scratch)
+    scratch -= sigma  # the high parts: exact, and so is their sum
+    high = scratch.sum(axis=1, keepdims=True)
+    np.subtract(terms, scratch, out=scratch)  # the low parts: exact
+    high += scratch.sum(axis=1, keepdims=True)
+    return high
 
 
 def _clean_masked_rows(rest, m, exps, error):
