@@ -256,8 +256,16 @@ def _jacobian_error(row, dtype):
 
 
 def measure_jacobian(dtype):
-    """Every entry of ``J = diag(s) - s s^T``, for the rows of at most 64 logits."""
-    return _per_case(dtype, lambda row: _jacobian_error(row, dtype), max_length=64)
+    """Every entry of ``J = diag(s) - s s^T``: the first two rows of each case (at most 64 logits).
+
+    ``K^2`` exact products per row: two rows per case keep the test fast.
+    """
+    errors = {}
+    for name, rows in ROWS[np.dtype(dtype).name].items():
+        short = [row for row in rows if row.size <= 64][:2]
+        if short:
+            errors[name] = max(_jacobian_error(row, dtype) for row in short)
+    return errors
 
 
 def _product_error(row, dtype, product, rng):
@@ -306,7 +314,8 @@ BOUNDS = {
     "cross_entropy mean": {"float32": 1.0, "float64": 2.0},
     # measured 0.50 / 3.89
     "cross_entropy_grad": {"float32": 1.0, "float64": 6.0},
-    # measured 0.50 / 6.02: two probabilities, each within a few ulps, multiplied
+    # measured 0.50 / 4.27 on these rows (6.02 over every row of at most 64
+    # logits): two probabilities, each within a few ulps, multiplied
     "softmax_jacobian": {"float32": 1.0, "float64": 8.0},
     # measured 0.50 / 2.77 (in ulps of the floor of the module notes)
     "softmax_jvp": {"float32": 1.0, "float64": 5.0},
