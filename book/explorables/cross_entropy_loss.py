@@ -7,6 +7,19 @@ from softmax_lib.explorable import Explorable, Select, Slider
 
 __all__ = ["smoothing_bars", "weighted_batch"]
 
+#: A line of text drawn from the ``text`` column of a one-row dataset.  It is
+#: drawn as the label of an axis of an invisible mark, because axis labels
+#: follow the site's light and dark themes, and a text mark's colour is fixed
+#: when the specification is compiled.
+TEXT_ROW = {
+    "mark": {"type": "tick", "opacity": 0},
+    "width": 4, "height": 18,
+    "encoding": {"y": {"field": "text", "type": "nominal",
+                       "axis": {"title": None, "orient": "right", "domain": False,
+                                "ticks": False, "labelFontSize": 13, "labelLimit": 320,
+                                "labelPadding": 0}}},
+}
+
 #: Three classes, logits (t, 0, 0), the first class correct: the setting of the
 #: chapter's figure of the loss against the true-class logit.
 N_CLASSES = 3
@@ -70,10 +83,7 @@ def smoothing_bars():
             },
             {
                 "data": {"name": "loss"},
-                "mark": {"type": "text", "align": "left", "fontSize": 13},
-                "width": 300, "height": 20,
-                "encoding": {"text": {"field": "text", "type": "nominal"},
-                             "x": {"value": 0}, "y": {"value": 10}},
+                **TEXT_ROW,
             },
         ]
     }
@@ -160,10 +170,7 @@ def weighted_batch():
             },
             {
                 "data": {"name": "loss"},
-                "mark": {"type": "text", "align": "left", "fontSize": 13},
-                "width": 300, "height": 20,
-                "encoding": {"text": {"field": "text", "type": "nominal"},
-                             "x": {"value": 0}, "y": {"value": 10}},
+                **TEXT_ROW,
             },
         ]
     }

@@ -103,13 +103,15 @@ def outlier_fits(delta_default=1.0, size_default=12.0):
                 },
             },
             {
+                # The fitted values as axis labels, which follow the site's light
+                # and dark themes (a text mark's colour is fixed at compile time).
                 "data": {"name": "fits"},
-                "mark": {"type": "text", "fontSize": 12},
-                "width": 300, "height": 18,
-                "encoding": {"x": {"field": "loss", "type": "nominal", "axis": None,
-                                   "sort": list(LOSS_NAMES)},
-                             "text": {"field": "text", "type": "nominal"},
-                             "color": {**colour, "legend": None}},
+                "mark": {"type": "tick", "opacity": 0},
+                "width": 4, "height": 54,
+                "encoding": {"y": {"field": "text", "type": "nominal", "sort": None,
+                                   "axis": {"title": None, "orient": "right", "domain": False,
+                                            "ticks": False, "labelFontSize": 12,
+                                            "labelLimit": 320, "labelPadding": 0}}},
             },
         ],
         "resolve": {"scale": {"color": "shared"}},
