@@ -71,7 +71,7 @@ def outlier_fits(delta_default=1.0, size_default=12.0):
                 "title": "data and the fitted constant c of each loss",
                 "layer": [
                     {"data": {"name": "inliers"},
-                     "mark": {"type": "point", "filled": True, "color": "#555555", "size": 50},
+                     "mark": {"type": "point", "filled": True, "color": "#7f7f7f", "size": 50},
                      "encoding": {"x": point_axis,
                                   "y": {"field": "y", "type": "quantitative", "title": "value",
                                         "scale": {"domain": [0, 24]}}}},
