@@ -22,7 +22,10 @@ The SymPy verification engine lives in :mod:`softmax_lib.symbolic`.
 """
 
 from .activations import log_softmax, logsumexp, sigmoid, softmax
-from .binary_losses import binary_cross_entropy_with_logits, binary_cross_entropy_with_logits_grad
+from .binary_losses import (
+    binary_cross_entropy_with_logits,
+    binary_cross_entropy_with_logits_grad,
+)
 from .information import average_code_length, entropy, huffman_code, kl_divergence, kraft_sum
 from .jacobians import numerical_gradient, softmax_jacobian, softmax_jvp, softmax_vjp
 from .losses import cross_entropy, cross_entropy_grad

@@ -296,7 +296,7 @@ def test_gradient_matches_finite_differences(logits, data):
     pos_weight = data.draw(hnp.arrays(np.float64, logits.shape[-1:],
                                       elements=st.floats(0.1, 4)))
     for reduction in ("mean", "sum"):
-        def loss(v):
+        def loss(v, reduction=reduction):
             return binary_cross_entropy_with_logits(v, targets, pos_weight=pos_weight,
                                                     reduction=reduction)
         grad = binary_cross_entropy_with_logits_grad(logits, targets, pos_weight=pos_weight,
