@@ -47,11 +47,13 @@ def test_bars_are_softmax_of_z_over_t_and_the_one_hot_argmax(bars, temperature, 
     hard = [r for r in rows if r["kind"].startswith("max")]
     expected = softmax(z / temperature)
     np.testing.assert_allclose([r["v"] for r in soft], expected, rtol=RTOL)
-    assert [r["t"] for r in soft] == [f"{v:.2f}" for v in expected]
     # argmax of the running example: z₂ = 3 unless z₃ exceeds it (a tie goes to z₂)
     winner = 2 if z3 > 3 else 1
     assert [r["v"] for r in hard] == [1.0 if k == winner else 0.0 for k in range(4)]
-    assert [r["c"] for r in soft] == [f"z{'₁₂₃₄'[k]} = {z[k]:g}" for k in range(4)]
+    # each class is named by its logit and, on a second line, its probability
+    assert [r["c"] for r in soft] == [f"z{'₁₂₃₄'[k]} = {z[k]:g}|{expected[k]:.3f}"
+                                      for k in range(4)]
+    assert [r["c"] for r in hard] == [r["c"] for r in soft]
 
 
 def test_bars_open_on_the_chapter_example(bars):

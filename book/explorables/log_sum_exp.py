@@ -14,6 +14,8 @@ import numpy as np
 from softmax_lib import logsumexp
 from softmax_lib.explorable import Explorable, Select, Slider
 
+from .softmax import text_view
+
 __all__ = ["lse_accuracy"]
 
 GAPS = np.arange(0.0, 41.0)
@@ -71,9 +73,10 @@ def _shown(value):
 
 def _row(method, z, dtype, reference):
     value = compute(method, z)
+    order = METHODS.index(method) + 1
     error = ulps(value, reference, dtype)
     ulp_text = "" if error is None else f" ({error:.3g} ulps off)"
-    return {"m": method, "v": float(value) if np.isfinite(value) else None, "e": error,
+    return {"k": order, "m": method, "v": float(value) if np.isfinite(value) else None, "e": error,
             "text": f"{method}: {_shown(value)}{ulp_text}"}
 
 
@@ -130,19 +133,6 @@ def lse_accuracy():
                           "y": y_errors, "color": colour}},
         ],
     }
-    table = {
-        "width": 300, "height": 64,
-        "layer": [
-            {"data": {"name": "exact"}, "mark": {"type": "text", "align": "left", "fontSize": 11},
-             "encoding": {"x": {"value": 0}, "y": {"value": 6}, "text": {"field": "text"}}},
-            {"data": {"name": "methods"},
-             "mark": {"type": "text", "align": "left", "fontSize": 11, "invalid": None},
-             "encoding": {"x": {"value": 0},
-                          "y": {"field": "m", "type": "ordinal", "sort": list(METHODS),
-                                "axis": None, "scale": {"range": [22, 58]}},
-                          "text": {"field": "text"}}},
-        ],
-    }
     default = {"gap": 20.0, "dtype": "float32", "offset": "0"}
     z = logits(**default)
     reference = exact(z)
@@ -153,7 +143,7 @@ def lse_accuracy():
                   Select("dtype", "Format", DTYPES, default["dtype"]),
                   Select("offset", "Offset o", OFFSETS, default["offset"])],
         states=states,
-        chart={"vconcat": [plot, table], "spacing": 10},
+        chart={"vconcat": [plot, text_view("exact"), text_view("methods", order="k")], "spacing": 2},
         static={"curves": curves},
         description=(
             "Error in ulps of three ways to compute log-sum-exp of z = (o, o − t) against "

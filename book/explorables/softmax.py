@@ -27,6 +27,28 @@ CORNERS = np.array([[0.0, 0.0], [1.0, 0.0], [0.5, np.sqrt(3.0) / 2.0]])
 PATH_TEMPERATURES = np.geomspace(0.05, 50.0, 61)
 
 
+def text_view(dataset, field="text", width=300, line=16, order=None):
+    """A view that writes the strings in ``field`` of ``dataset``, one line each.
+
+    Lines are in the order of the numeric field ``order`` (needed when there
+    are several: a view keeps the order in which it first saw each string).
+
+    The strings are drawn as the labels of an axis rather than as text marks:
+    axis labels take their colour from the page's theme (light or dark), while
+    Vega-Lite compiles a fixed black into every text mark.
+    """
+    return {
+        "data": {"name": dataset},
+        "width": width, "height": {"step": line},
+        "mark": {"type": "point", "opacity": 0},
+        "encoding": {"y": {"field": field, "type": "nominal", "title": None,
+                           "sort": {"field": order} if order else None,
+                           "axis": {"labelAlign": "left", "labelPadding": 0, "labelLimit": width,
+                                    "labelFontSize": 11, "domain": False, "ticks": False,
+                                    "grid": False}}},
+    }
+
+
 def _logits(z3, size=LOGITS.size):
     z = LOGITS[:size].copy()
     z[MOVED] = z3
@@ -44,31 +66,31 @@ def temperature_bars():
         z = _logits(z3)
         p = softmax(z, temperature=temperature)
         hard = np.eye(z.size)[np.argmax(z)]   # np.argmax breaks a tie by the first index
-        labels = [_class_label(k, z[k]) for k in range(z.size)]
+        # each class is labelled with its logit and, on a second line, its probability
+        labels = [f"{_class_label(k, z[k])}|{p[k]:.3f}" for k in range(z.size)]
         rows = []
         for k in range(z.size):
-            rows.append({"c": labels[k], "kind": MAX_LABEL, "v": hard[k], "t": ""})
-            rows.append({"c": labels[k], "kind": SOFTMAX_LABEL, "v": p[k], "t": f"{p[k]:.2f}"})
+            rows.append({"k": k + 1, "c": labels[k], "kind": MAX_LABEL, "v": hard[k]})
+            rows.append({"k": k + 1, "c": labels[k], "kind": SOFTMAX_LABEL, "v": p[k]})
         return {"bars": rows}
 
     chart = {
         "data": {"name": "bars"},
         "width": 320, "height": 200,
+        "mark": {"type": "bar", "tooltip": True},
         "encoding": {
-            "x": {"field": "c", "type": "nominal", "title": None, "sort": None,
-                  "axis": {"labelAngle": 0}},
+            # sorted by the class number: a view keeps the order in which it first
+            # saw each label, and the labels change with the state
+            "x": {"field": "c", "type": "nominal", "title": "class: logit, and its softmax probability",
+                  "sort": {"field": "k"},
+                  "axis": {"labelAngle": 0, "labelExpr": "split(datum.label, '|')"}},
             "xOffset": {"field": "kind", "type": "nominal", "sort": [MAX_LABEL, SOFTMAX_LABEL]},
             "y": {"field": "v", "type": "quantitative", "title": "probability",
-                  "scale": {"domain": [0, 1.12]}, "axis": {"values": [0, 0.2, 0.4, 0.6, 0.8, 1]}},
+                  "scale": {"domain": [0, 1]}},
+            "color": {"field": "kind", "type": "nominal", "title": None,
+                      "sort": [MAX_LABEL, SOFTMAX_LABEL],
+                      "scale": {"range": ["#bbbbbb", "#1f77b4"]}},
         },
-        "layer": [
-            {"mark": {"type": "bar", "tooltip": True},
-             "encoding": {"color": {"field": "kind", "type": "nominal", "title": None,
-                                    "sort": [MAX_LABEL, SOFTMAX_LABEL],
-                                    "scale": {"range": ["#bbbbbb", "#1f77b4"]}}}},
-            {"mark": {"type": "text", "dy": -6, "fontSize": 9},
-             "encoding": {"text": {"field": "t"}}},
-        ],
     }
     p = softmax(LOGITS)
     return Explorable(
@@ -107,32 +129,34 @@ def simplex_point():
         along = softmax(_logits(z3, 3)[None, :] / PATH_TEMPERATURES[:, None])
         for order, (x, y) in enumerate(_plane(along)):
             paths.append({"z3": z3, "i": order, "x": x, "y": y})
-    # Labels just outside their corners: above the top one, below the others.
-    corners = [{"x": x, "y": y + (0.05 if k == 2 else -0.06), "label": f"class {k + 1}"}
-               for k, (x, y) in enumerate(CORNERS)]
     centre_x, centre_y = _plane(softmax(np.zeros(3)))
     edges = [{"i": i, "x": CORNERS[i % 3][0], "y": CORNERS[i % 3][1]} for i in range(4)]
 
     current = f"abs(datum.z3 - z3) < {(RUNNER_UP[1] - RUNNER_UP[0]) / 2}"
-    axis_off = {"axis": None}
-    x_scale = {"field": "x", "type": "quantitative", "scale": {"domain": [-0.12, 1.12]}, **axis_off}
-    y_scale = {"field": "y", "type": "quantitative",
-               "scale": {"domain": [-0.25, 0.96]}, **axis_off}
-    chart = {
-        "width": 300, "height": 292,   # equal units on both axes
+    # The corners are named by axis labels (which follow the page's light or
+    # dark theme): classes 1 and 2 on the bottom axis, class 3 on the top one.
+    x_bottom = {"field": "x", "type": "quantitative", "scale": {"domain": [-0.12, 1.12]},
+                "axis": {"values": [0, 1], "labelExpr": "datum.value < 0.5 ? 'class 1' : 'class 2'",
+                         "title": None, "grid": False, "domain": False, "ticks": False,
+                         "labelFontSize": 11}}
+    x_top = {**x_bottom, "axis": {**x_bottom["axis"], "orient": "top", "values": [0.5],
+                                  "labelExpr": "'class 3'"}}
+    x_plain = {**x_bottom, "axis": None}
+    y_plane = {"field": "y", "type": "quantitative",
+               "scale": {"domain": [-0.01, 0.88]}, "axis": None}
+    triangle = {
+        "width": 300, "height": 215,   # equal units on both axes
         "layer": [
             {"data": {"name": "edges"}, "mark": {"type": "line", "color": "#7f7f7f"},
-             "encoding": {"x": x_scale, "y": y_scale, "order": {"field": "i"}}},
-            {"data": {"name": "corners"}, "mark": {"type": "text", "fontSize": 10},
-             "encoding": {"x": x_scale, "y": y_scale, "text": {"field": "label"}}},
+             "encoding": {"x": x_bottom, "y": y_plane, "order": {"field": "i"}}},
             {"data": {"name": "centre"}, "mark": {"type": "point", "shape": "cross",
                                                    "color": "#7f7f7f", "size": 60},
-             "encoding": {"x": x_scale, "y": y_scale}},
+             "encoding": {"x": x_top, "y": y_plane}},
             # One temperature path per grid value of z3; the current one is
             # highlighted by a condition on the slider (a choice, not a computation).
             {"data": {"name": "paths"},
              "mark": {"type": "line", "color": "#ff7f0e"},
-             "encoding": {"x": x_scale, "y": y_scale, "order": {"field": "i"},
+             "encoding": {"x": x_plain, "y": y_plane, "order": {"field": "i"},
                           "detail": {"field": "z3", "type": "nominal"},
                           "strokeWidth": {"condition": {"test": current, "value": 2.5},
                                           "value": 0.8},
@@ -140,13 +164,11 @@ def simplex_point():
                                       "value": 0.3}}},
             {"data": {"name": "point"}, "mark": {"type": "point", "filled": True, "size": 110,
                                                   "color": "#1f77b4", "tooltip": True},
-             "encoding": {"x": x_scale, "y": y_scale}},
-            {"data": {"name": "point"}, "mark": {"type": "text", "fontSize": 11},
-             "encoding": {"x": {"datum": 0.5, "type": "quantitative"},
-                          "y": {"datum": -0.19, "type": "quantitative"},
-                          "text": {"field": "text"}}},
+             "encoding": {"x": x_plain, "y": y_plane}},
         ],
+        "resolve": {"axis": {"x": "independent"}},
     }
+    chart = {"vconcat": [triangle, text_view("point")], "spacing": 4}
     p = softmax(LOGITS[:3])
     return Explorable(
         "softmax-simplex",
@@ -154,7 +176,7 @@ def simplex_point():
                   Slider("z3", "Logit z₃", RUNNER_UP, LOGITS[MOVED])],
         states=states,
         chart=chart,
-        static={"edges": edges, "corners": corners, "paths": paths,
+        static={"edges": edges, "paths": paths,
                 "centre": [{"x": centre_x, "y": centre_y}]},
         description=(
             "The probability triangle for three classes, with softmax of (1, 3, 2.5) at "

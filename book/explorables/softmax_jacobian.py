@@ -10,6 +10,8 @@ import numpy as np
 from softmax_lib import softmax_jacobian
 from softmax_lib.explorable import Explorable, Slider
 
+from .softmax import text_view
+
 __all__ = ["jacobian_heatmap"]
 
 #: The logits of the chapter's running example (``z_sample``).
@@ -84,19 +86,14 @@ def jacobian_heatmap():
              "encoding": {"y": {"field": "lam", "type": "quantitative"}}},
         ],
     }
-    norm = {
-        "data": {"name": "norm"},
-        "width": 240, "height": 16,
-        "mark": {"type": "text", "align": "left", "fontSize": 11},
-        "encoding": {"x": {"value": 0}, "y": {"value": 8}, "text": {"field": "text"}},
-    }
+    norm = text_view("norm", width=240)
     J = softmax_jacobian(LOGITS)
     eigenvalues = _spectrum(J)
     return Explorable(
         "jacobian-heatmap",
         controls=[Slider("temperature", "Temperature T", TEMPERATURES, 1.0)],
         states=states,
-        chart={"vconcat": [heat, eigen, norm], "spacing": 12},
+        chart={"vconcat": [heat, eigen, norm], "spacing": 8},
         static={"limit": [{"lam": uniform}]},
         description=(
             "Heatmap of the 5 × 5 softmax Jacobian at the logits (1.5, 1, 0.3, -0.4, -1) "
