@@ -43,8 +43,8 @@ def test_cells_eigenvalues_and_norm_match_softmax(explorable, temperature):
     np.testing.assert_allclose([r["lam"] for r in eigen], np.linalg.eigvalsh(J),
                                rtol=RTOL, atol=1e-12)
     (norm,) = explorable.rows("norm", temperature=temperature)
-    np.testing.assert_allclose([norm["fro"], norm["tr"]],
-                               [np.sqrt(np.sum(J**2)), 1 - np.sum(softmax(Z_SAMPLE / temperature)**2)],
+    trace = 1 - np.sum(softmax(Z_SAMPLE / temperature) ** 2)
+    np.testing.assert_allclose([norm["fro"], norm["tr"]], [np.sqrt(np.sum(J**2)), trace],
                                rtol=RTOL)
     assert norm["text"] == f"Frobenius norm {np.sqrt(np.sum(J**2)):.4f}; trace {np.trace(J):.4f}"
 

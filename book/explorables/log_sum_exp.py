@@ -143,7 +143,8 @@ def lse_accuracy():
                   Select("dtype", "Format", DTYPES, default["dtype"]),
                   Select("offset", "Offset o", OFFSETS, default["offset"])],
         states=states,
-        chart={"vconcat": [plot, text_view("exact"), text_view("methods", order="k")], "spacing": 2},
+        chart={"vconcat": [plot, text_view("exact"), text_view("methods", order="k")],
+               "spacing": 2},
         static={"curves": curves},
         description=(
             "Error in ulps of three ways to compute log-sum-exp of z = (o, o − t) against "

@@ -81,8 +81,8 @@ def temperature_bars():
         "encoding": {
             # sorted by the class number: a view keeps the order in which it first
             # saw each label, and the labels change with the state
-            "x": {"field": "c", "type": "nominal", "title": "class: logit, and its softmax probability",
-                  "sort": {"field": "k"},
+            "x": {"field": "c", "type": "nominal", "sort": {"field": "k"},
+                  "title": "class: logit, and its softmax probability",
                   "axis": {"labelAngle": 0, "labelExpr": "split(datum.label, '|')"}},
             "xOffset": {"field": "kind", "type": "nominal", "sort": [MAX_LABEL, SOFTMAX_LABEL]},
             "y": {"field": "v", "type": "quantitative", "title": "probability",
@@ -136,7 +136,8 @@ def simplex_point():
     # The corners are named by axis labels (which follow the page's light or
     # dark theme): classes 1 and 2 on the bottom axis, class 3 on the top one.
     x_bottom = {"field": "x", "type": "quantitative", "scale": {"domain": [-0.12, 1.12]},
-                "axis": {"values": [0, 1], "labelExpr": "datum.value < 0.5 ? 'class 1' : 'class 2'",
+                "axis": {"values": [0, 1],
+                         "labelExpr": "datum.value < 0.5 ? 'class 1' : 'class 2'",
                          "title": None, "grid": False, "domain": False, "ticks": False,
                          "labelFontSize": 11}}
     x_top = {**x_bottom, "axis": {**x_bottom["axis"], "orient": "top", "values": [0.5],
