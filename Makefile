@@ -19,9 +19,12 @@ VENV_BIN := $(VENV)/bin
 VENV_STAMP := $(VENV)/.installed
 BUILD_DIR := _build
 HTML_DIR := $(BUILD_DIR)/html
-# Fingerprint of what notebook outputs depend on besides their own code cells.
+# Fingerprint of what notebook outputs depend on besides their own code cells:
+# the library, the chapters' explorable builders and the pinned requirements.
 LIB_STAMP := $(BUILD_DIR)/.softmax_lib.sha256
 NOTEBOOKS := $(sort $(wildcard book/*.ipynb))
+# The site's JavaScript (package.json, pinned exactly in package-lock.json).
+NODE_STAMP := node_modules/.package-lock.json
 
 # The debugger in ipykernel warns about frozen modules on Python 3.11.
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
@@ -55,15 +58,20 @@ $(VENV_STAMP): requirements.txt pyproject.toml
 	$(VENV_BIN)/python -c "import matplotlib.pyplot"
 	@touch $@
 
-book: $(VENV_STAMP)
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm is required (Debian: apt-get install nodejs npm)" >&2; exit 1; }
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $@
+
+book: $(VENV_STAMP) $(NODE_STAMP)
 	@mkdir -p $(BUILD_DIR)
 	@# Jupyter Book re-runs a notebook only when its code cells change, so a
 	@# change to softmax_lib (or to the pinned packages) alone would leave stale
 	@# outputs on the site. When that fingerprint changes, drop the execution
 	@# cache and Sphinx's environment so every chapter is read and run again.
-	@fingerprint=$$(find softmax_lib -name '*.py' -print0 | sort -z | xargs -0 sha256sum | cat - requirements.txt | sha256sum | cut -d' ' -f1); \
+	@fingerprint=$$(find softmax_lib book/explorables -name '*.py' -print0 | sort -z | xargs -0 sha256sum | cat - requirements.txt | sha256sum | cut -d' ' -f1); \
 	if [ "$$fingerprint" != "$$(cat $(LIB_STAMP) 2>/dev/null)" ]; then \
-	  if [ -d $(BUILD_DIR)/.jupyter_cache ]; then echo "softmax_lib or requirements changed: re-executing every notebook"; fi; \
+	  if [ -d $(BUILD_DIR)/.jupyter_cache ]; then echo "softmax_lib, book/explorables or requirements changed: re-executing every notebook"; fi; \
 	  rm -rf $(BUILD_DIR)/.jupyter_cache $(BUILD_DIR)/.doctrees; \
 	  echo "$$fingerprint" > $(LIB_STAMP); \
 	fi
@@ -71,7 +79,7 @@ book: $(VENV_STAMP)
 	@echo
 	@echo "$(CURDIR)/$(HTML_DIR)/index.html"
 
-test: $(VENV_STAMP)
+test: $(VENV_STAMP) $(NODE_STAMP)
 	$(VENV_BIN)/python -m pytest --doctest-modules --nbval tests softmax_lib $(NOTEBOOKS)
 
 # JupyterLab refuses to run as root unless told; containers often run as root.

@@ -3,8 +3,12 @@
 This module decides whether two SymPy expressions are equal, and keeps the
 "display name" wrappers (:class:`Named`, :class:`NamedMatrix`) that let a
 derivation show ``s_i`` while the checker works with the expression it stands
-for.  The public entry points live in :mod:`softmax_lib.symbolic`; this
-module is private.
+for.  A wrapper checks its display when it is built (:func:`check_display`):
+an atomic name (:func:`is_atomic_tex`) may stand for any value, a formula must
+be a SymPy expression proved equal to the value, and anything else raises
+:class:`StepError`, which lives here so that the wrappers can raise it.  The
+public entry points live in :mod:`softmax_lib.symbolic`; this module is
+private.
 
 A verdict is three-valued:
 
@@ -24,24 +28,411 @@ only *refute* an equality, never confirm it.
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import NamedTuple
 
 import sympy as sp
 from sympy.core.function import AppliedUndef
 from sympy.matrices import MatrixBase
 from sympy.matrices.expressions import MatrixExpr
+from sympy.printing.precedence import PRECEDENCE, precedence
 
 __all__ = [
     "Assumptions",
     "Named",
     "NamedMatrix",
+    "StepError",
     "Verdict",
+    "check_display",
     "compare",
+    "is_atomic_tex",
     "named",
     "parse_assumptions",
     "unwrap",
 ]
+
+
+class StepError(AssertionError):
+    """A claim that SymPy did not prove: a derivation step, a display, a premise.
+
+    Subclasses :class:`AssertionError`: a failed step is a failed check of a
+    claim, not bad input, and pytest reports it like any failed assertion.
+
+    Attributes
+    ----------
+    previous : sympy.Basic
+        The side the step started from (for a display: the value).
+    proposed : sympy.Basic
+        The side the step proposed (for a display: the display).
+    reason : str
+        The reason given for the step, or what was refused.
+    verdict : bool or None
+        ``False`` when the sides were shown to differ, ``None`` when SymPy
+        could not decide or when the claim was refused unchecked (a formula
+        typed as a name, a premise that is not a hypothesis or a fact).
+    detail : str
+        What the checker found (a counterexample, or the unsimplified rest).
+    size : int or None
+        The size ``K`` when raised by :func:`verify_for_sizes`.
+    """
+
+    def __init__(self, message, *, previous=None, proposed=None, reason=None, verdict=None,
+                 detail="", size=None):
+        super().__init__(message)
+        self.previous = previous
+        self.proposed = proposed
+        self.reason = reason
+        self.verdict = verdict
+        self.detail = detail
+        self.size = size
+
+
+StepError.__module__ = "softmax_lib.symbolic"  # its public home
+
+
+# ----------------------------------------------------------------------------
+# Display names: atomic names and formulas
+# ----------------------------------------------------------------------------
+
+_GREEK = frozenset("""
+alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda
+mu nu xi pi varpi rho varrho sigma varsigma tau upsilon phi varphi chi psi omega
+Gamma Delta Theta Lambda Xi Pi Sigma Upsilon Phi Psi Omega ell imath jmath hbar
+""".split())
+_FONTS = frozenset("""
+mathrm mathbf mathit mathsf mathtt mathcal mathbb mathfrak mathscr boldsymbol bm
+operatorname text textrm textit textbf
+""".split())
+_ACCENTS = frozenset("""
+hat widehat tilde widetilde bar overline vec dot ddot check breve acute grave mathring
+""".split())
+_SUPERSCRIPT_MARKS = frozenset({r"\top", r"\intercal", r"\prime", r"\star", r"\ast",
+                                r"\dagger", "*", "'"})
+_SPACING = frozenset({r"\,", r"\;", r"\:", r"\!", r"\ ", r"\quad", r"\qquad"})
+_SIZING = frozenset({r"\left", r"\right", r"\bigl", r"\bigr", r"\Bigl", r"\Bigr",
+                     r"\biggl", r"\biggr", r"\big", r"\Big"})
+_OPENERS = {"(": ")", "[": "]", r"\lbrack": r"\rbrack"}
+_NORMS = {r"\lVert": r"\rVert", r"\|": r"\|", "|": "|", r"\lvert": r"\rvert"}
+_LEIBNIZ = frozenset({r"\partial", "d", r"\mathrm{d}", "∂"})
+# Unicode sub- and superscript letters and digits, as in "z₁" or "xᵀ": decorations.
+_UNICODE_SCRIPTS = frozenset("₀₁₂₃₄₅₆₇₈₉ₐₑₒₓₔₕₖₗₘₙₚₛₜᵢⱼᵣᵤᵥ⁰¹²³⁴⁵⁶⁷⁸⁹ᵀ′″")
+_TOKEN = re.compile(r"\\[A-Za-z]+|\\.|\S")
+
+
+def _tokens(tex: str) -> list[str]:
+    """LaTeX tokens without spacing and delimiter-sizing commands."""
+    return [t for t in _TOKEN.findall(tex) if t not in _SPACING and t not in _SIZING]
+
+
+class _NameParser:
+    """Recursive descent over LaTeX tokens: is the whole text one atomic name?
+
+    name      := head post*
+    head      := letter | Greek | font{letters} | accent{name} | {name}
+               | \\frac{D name}{D name ...} | \\nabla[_script] name | norm name norm
+    post      := _script | ^mark | ^{name} | ' | (...) | [...] | {(...)}
+    script    := one token or a balanced {...} (an index or a label)
+    """
+
+    def __init__(self, tokens):
+        self.tokens = tokens
+        self.pos = 0
+
+    def peek(self, ahead=0):
+        at = self.pos + ahead
+        return self.tokens[at] if at < len(self.tokens) else None
+
+    def take(self):
+        token = self.peek()
+        self.pos += 1
+        return token
+
+    def group(self):
+        """The tokens of a balanced ``{...}`` at the cursor, or None."""
+        if self.peek() != "{":
+            return None
+        depth, start = 0, self.pos
+        while self.peek() is not None:
+            token = self.take()
+            depth += {"{": 1, "}": -1}.get(token, 0)
+            if depth == 0:
+                return self.tokens[start + 1:self.pos - 1]
+        return None
+
+    def balanced(self, opener, closer):
+        """Skip a balanced ``opener ... closer`` at the cursor; True when found."""
+        if self.peek() != opener:
+            return False
+        depth = 0
+        while self.peek() is not None:
+            token = self.take()
+            if token == opener and (opener != closer or depth == 0):
+                depth += 1
+            elif token == closer:
+                depth -= 1
+            if depth == 0:
+                return True
+        return False
+
+    def head(self) -> bool:
+        token = self.peek()
+        if token is None:
+            return False
+        if len(token) == 1 and token.isalpha():
+            self.take()
+            return True
+        if token == "{":
+            inner = self.group()
+            return inner is not None and is_atomic_tex(inner)
+        if not token.startswith("\\"):
+            return False
+        command = token[1:]
+        if command in _GREEK:
+            self.take()
+            return True
+        if command in _FONTS:
+            self.take()
+            inner = self.group()
+            if inner is None:  # \mathbf x
+                following = self.take()
+                return following is not None and following.isalnum()
+            return bool(inner) and all(t.isalnum() for t in inner)
+        if command in _ACCENTS:
+            self.take()
+            inner = self.group()
+            if inner is None:
+                following = self.take()
+                return following is not None and is_atomic_tex([following])
+            return is_atomic_tex(inner)
+        if command == "frac":
+            self.take()
+            top, bottom = self.group(), self.group()
+            return top is not None and bottom is not None and _is_leibniz(top, bottom)
+        if command == "nabla":
+            self.take()
+            if self.peek() == "_" and not self.script():
+                return False
+            return self.head() and self.posts()
+        if token in _NORMS:
+            self.take()
+            closer = _NORMS[token]
+            start = self.pos
+            while self.peek() not in (None, closer):
+                self.take()
+            if self.take() != closer:
+                return False
+            return is_atomic_tex(self.tokens[start:self.pos - 1])
+        return False
+
+    def script(self) -> bool:
+        """``_x`` or ``_{...}``: any balanced content (an index or a label)."""
+        self.take()
+        if self.peek() == "{":
+            return self.group() is not None
+        token = self.take()
+        return token is not None and token not in ("}", "_", "^")
+
+    def superscript(self) -> bool:
+        """``^`` followed by a mark (transpose, prime, star) or a name, never a number."""
+        self.take()
+        if self.peek() == "{":
+            inner = self.group()
+            if inner is None or not inner:
+                return False
+            if len(inner) == 1 and inner[0] in _SUPERSCRIPT_MARKS:
+                return True
+            if inner[0] == "(" and inner[-1] == ")":
+                return True  # an order or an iteration label, x^{(k)}
+            return is_atomic_tex(inner)
+        token = self.take()
+        return token is not None and (token in _SUPERSCRIPT_MARKS or is_atomic_tex([token]))
+
+    def posts(self) -> bool:
+        """Scripts, primes and call brackets after a head; stops at anything else."""
+        while True:
+            token = self.peek()
+            if token == "_":
+                if not self.script():
+                    return False
+            elif token == "^":
+                if not self.superscript():
+                    return False
+            elif token == "'" or (token in _UNICODE_SCRIPTS and token not in "⁰¹²³⁴⁵⁶⁷⁸⁹"):
+                self.take()  # a prime, or a Unicode subscript (z₁); a superscript digit is a power
+            elif token in _OPENERS:
+                if not self.balanced(token, _OPENERS[token]):
+                    return False
+            elif token == "{" and self.peek(1) in _OPENERS:
+                # SymPy prints f(x) as f{\left(x \right)}
+                start = self.pos
+                inner = self.group()
+                if inner is None:
+                    return False
+                call = _NameParser(inner)
+                if not (call.balanced(inner[0], _OPENERS[inner[0]]) and call.peek() is None):
+                    self.pos = start
+                    return True
+            else:
+                return True
+
+    def name(self) -> bool:
+        return self.head() and self.posts() and self.peek() is None
+
+
+def _is_leibniz(top, bottom) -> bool:
+    r"""``\frac{\partial L}{\partial z_1}`` (also ``d``, ``\mathrm{d}``, higher orders)."""
+    def split(tokens):
+        # "\mathrm{d}" arrives as \mathrm { d }
+        joined, n = [], 0
+        while n < len(tokens):
+            if tokens[n] == r"\mathrm" and tokens[n + 1:n + 4] == ["{", "d", "}"]:
+                joined.append(r"\mathrm{d}")
+                n += 4
+            else:
+                joined.append(tokens[n])
+                n += 1
+        return joined
+
+    top, bottom = split(list(top)), split(list(bottom))
+    if not top or top[0] not in _LEIBNIZ:
+        return False
+    d = top[0]
+    rest = top[1:]
+    if rest[:1] == ["^"]:  # the order: \partial^2 or \partial^{2}
+        if rest[1:2] == ["{"] and "}" in rest:
+            rest = rest[rest.index("}") + 1:]
+        elif len(rest) > 1 and rest[1].isdigit():
+            rest = rest[2:]
+        else:
+            return False
+    if not is_atomic_tex(rest):
+        return False
+    # the denominator: one or more "d name" factors
+    pieces, current = [], None
+    for token in bottom:
+        if token == d:
+            current = []
+            pieces.append(current)
+        elif current is None:
+            return False
+        else:
+            current.append(token)
+    return bool(pieces) and all(is_atomic_tex(_strip_power(p)) for p in pieces)
+
+
+def _strip_power(tokens):
+    """``z_i^2`` or ``z_i^{2}`` -> ``z_i`` (a repeated variable in a higher derivative)."""
+    if len(tokens) >= 2 and tokens[-2] == "^" and tokens[-1].isdigit():
+        return tokens[:-2]
+    if len(tokens) >= 4 and tokens[-4:-2] == ["^", "{"] and tokens[-2].isdigit() \
+            and tokens[-1] == "}":
+        return tokens[:-4]
+    return tokens
+
+
+def is_atomic_tex(tex) -> bool:
+    r"""Whether LaTeX ``tex`` (a string or tokens) is one atomic name.
+
+    An atomic name is one symbol, possibly decorated: a letter, a Greek
+    letter, a font command (``\operatorname{LSE}``, ``\mathbf{1}``) or an
+    accent (``\hat{y}``); then any subscripts (indices and labels are free
+    text), primes, superscripts that are a mark (``\top``, ``'``, ``*``)
+    or themselves a name (``e^{z_i}``), and function-call brackets
+    (``\sigma(x)``, ``H(p, q)``, ``\operatorname{softmax}(z)_1``; what is
+    inside the brackets is the argument, not an operation on the value).
+    Leibniz derivatives of names (``\frac{\partial L}{\partial z_1}``, or
+    inline ``∂L/∂z₁``), ``\nabla_u L`` and norms of a name
+    (``\lVert J \rVert_F``) are names too.  Unicode letters (``σ``) and
+    Unicode subscripts (``z₁``) are read like their LaTeX forms; a Unicode
+    superscript digit (``x²``) is a power.
+
+    Anything else is a formula: an operator (``+``, ``-``, ``/``,
+    ``\cdot``, ``\log``, ``\sum``, ``\frac`` other than a derivative), a
+    power by a number or by a formula (``x^2``, ``e^{z - m}``), two names
+    side by side (a product, ``v^\top J v``), a number, or a bracket with no
+    name before it (``(X^\top G)_{ac}``).
+    """
+    if isinstance(tex, str):
+        return _is_atomic_str(tex)
+    tokens = list(tex)
+    return bool(tokens) and _NameParser(tokens).name()
+
+
+@lru_cache(maxsize=4096)
+def _is_atomic_str(tex: str) -> bool:
+    tokens = _tokens(tex)
+    if not tokens:
+        return False
+    if tokens.count("/") == 1 and tokens[0] in _LEIBNIZ:
+        # Leibniz notation written inline, "∂L/∂z₁" or "dL/dx"
+        slash = tokens.index("/")
+        return _is_leibniz(tokens[:slash], tokens[slash + 1:])
+    return _NameParser(tokens).name()
+
+
+_OPERATORS = frozenset({"+", "-", "*", "/", "=", "<", ">", r"\cdot", r"\times", r"\div",
+                        r"\pm", r"\mp", r"\circ", r"\odot", r"\otimes",
+                        "−", "·", "×", "÷", "±", "∘", "⊙", "⊗"})
+
+
+def _has_operator_outside_brackets(tex: str) -> bool:
+    """Whether ``tex`` has an arithmetic operator outside every brace and bracket."""
+    depth = 0
+    for token in _tokens(tex):
+        if token in ("{", "(", "["):
+            depth += 1
+        elif token in ("}", ")", "]"):
+            depth -= 1
+        elif depth == 0 and token in _OPERATORS:
+            return True
+    return False
+
+
+# SymPy objects that print as one name (when their LaTeX is atomic).
+_NAME_TYPES = (sp.Symbol, sp.Indexed, sp.IndexedBase, AppliedUndef, sp.MatrixSymbol)
+
+
+def check_display(display, value) -> bool:
+    """Accept ``display`` as standing for ``value``; True for a name, False for a formula.
+
+    A display whose LaTeX is an atomic name (:func:`is_atomic_tex`) may
+    stand for any value.  Any other display is a formula: it must be a SymPy
+    expression that :func:`compare` proves equal to ``value``.
+
+    Raises
+    ------
+    StepError
+        For a name-like object (Symbol, Indexed, applied function) whose
+        LaTeX is a formula, since it cannot be checked; for a formula that
+        is not proved equal to the value.
+    """
+    if isinstance(display, _NAME_TYPES):
+        tex = sp.latex(display)
+        raw = display.name if isinstance(display, sp.Symbol) else ""
+        # SymPy prints Symbol("s_1 - y_1") as s_{1 - y 1}: judge the name as typed too.
+        if is_atomic_tex(tex) and not _has_operator_outside_brackets(raw):
+            return True
+        raise StepError(
+            f"the display {tex!r} is a formula, not a name, and a formula typed as a "
+            "symbol cannot be checked: build it as a SymPy expression (for example from "
+            "named parts), so that it is proved equal to its value\n"
+            f"  value: {sp.sstr(value)}",
+            previous=value, proposed=display, reason="display", verdict=None,
+            detail="formula typed as a name")
+    compared = display
+    if _is_matrix(display) and not _is_matrix(value) and display.shape == (1, 1):
+        compared = sp.ImmutableMatrix(display.as_explicit())[0, 0]  # v^T J v is a number
+    verdict = compare(compared, value)
+    if verdict.value is not True:
+        status = "is false" if verdict.value is False else "could not be verified by SymPy"
+        raise StepError(
+            f"the display {sp.sstr(display)} of a named value {status}: {verdict.detail}\n"
+            f"  display: {sp.sstr(display)}\n  value: {sp.sstr(value)}",
+            previous=value, proposed=display, reason="display", verdict=verdict.value,
+            detail=verdict.detail)
+    return False
 
 
 # ----------------------------------------------------------------------------
@@ -50,13 +441,15 @@ __all__ = [
 
 
 class Named(sp.Expr):
-    """A scalar expression displayed under a short name.
+    """A scalar expression displayed under a short name, or under a checked formula.
 
-    ``Named(name, value)`` prints as ``name`` but has the free symbols and the
-    derivatives of ``value``, so ``sympy.Derivative(Named('s_i', ...), z_j)``
-    is a genuine derivative that prints as
+    ``Named(display, value)`` prints as ``display`` but has the free symbols
+    and the derivatives of ``value``, so ``sympy.Derivative(Named('s_i', ...),
+    z_j)`` is a genuine derivative that prints as
     :math:`\\frac{\\partial s_i}{\\partial z_j}`.  The equality checker
     replaces every ``Named`` by its value before comparing (:func:`unwrap`).
+    The display is checked on construction (:func:`check_display`): an
+    atomic name may stand for any value, a formula must equal it.
     """
 
     is_commutative = True
@@ -66,7 +459,15 @@ class Named(sp.Expr):
         value = sp.sympify(value, strict=True)
         if not isinstance(value, sp.Expr) or isinstance(value, MatrixExpr):
             raise TypeError(f"value must be a scalar SymPy expression, got {type(value).__name__}")
-        return sp.Expr.__new__(cls, name, value)
+        if isinstance(name, MatrixBase):
+            name = sp.ImmutableMatrix(name)
+        if not isinstance(name, (sp.Expr, MatrixBase)) or (
+                getattr(name, "is_Matrix", False) and name.shape != (1, 1)):
+            raise TypeError("display must be a str, a scalar SymPy expression or a 1 x 1 "
+                            f"matrix expression such as v.T * J * v, got {sp.sstr(name)}")
+        obj = sp.Expr.__new__(cls, name, value)
+        obj._is_name = check_display(name, value)
+        return obj
 
     @property
     def name(self):
@@ -77,6 +478,16 @@ class Named(sp.Expr):
     def value(self):
         """The expression the name stands for."""
         return self.args[1]
+
+    @property
+    def is_name(self):
+        """True when the display is an atomic name, False when it is a checked formula."""
+        return self._is_name
+
+    @property
+    def precedence(self):
+        # A name binds like a symbol; a formula display like the formula it is.
+        return PRECEDENCE["Atom"] if self._is_name else precedence(self.name)
 
     @property
     def free_symbols(self):
@@ -111,7 +522,7 @@ class Named(sp.Expr):
 
 
 class NamedMatrix(MatrixExpr):
-    """A matrix displayed under a short name (``s``, ``J``).
+    """A matrix displayed under a short name (``s``, ``J``) or a checked formula.
 
     Works inside matrix expressions such as ``DiagMatrix(s) - s * s.T``, which
     then print symbolically while the checker compares explicit matrices.
@@ -123,7 +534,12 @@ class NamedMatrix(MatrixExpr):
             value = value.as_explicit()
         if not isinstance(value, MatrixBase):
             raise TypeError(f"value must be a SymPy Matrix, got {type(value).__name__}")
-        return MatrixExpr.__new__(cls, name, sp.ImmutableMatrix(value))
+        value = sp.ImmutableMatrix(value)
+        if isinstance(name, MatrixBase):
+            name = sp.ImmutableMatrix(name)
+        obj = MatrixExpr.__new__(cls, name, value)
+        obj._is_name = check_display(name, value)
+        return obj
 
     @property
     def name(self):
@@ -136,8 +552,18 @@ class NamedMatrix(MatrixExpr):
         return self.args[1]
 
     @property
+    def is_name(self):
+        """True when the display is an atomic name, False when it is a checked formula."""
+        return self._is_name
+
+    @property
     def shape(self):
         return self.value.shape
+
+    @property
+    def precedence(self):
+        # A name binds like a symbol; a formula display like the formula it is.
+        return PRECEDENCE["Atom"] if self._is_name else precedence(self.name)
 
     @property
     def free_symbols(self):
@@ -157,9 +583,28 @@ class NamedMatrix(MatrixExpr):
 
 
 def named(name, value):
-    """Wrap ``value`` so that it displays as ``name``.
+    r"""Wrap ``value`` so that it displays as ``name``; the display is checked.
 
-    Returns a ``NamedMatrix`` for matrices and a ``Named`` expression otherwise.
+    Parameters
+    ----------
+    name : str or sympy.Basic
+        What the page shows.  An atomic name (:func:`is_atomic_tex`: ``"S"``,
+        ``"s_1"``, ``r"\sigma(x)"``, ``sympy.Symbol("e^{z_i}")``,
+        ``IndexedBase("s")[i]``, ``Function("sigma")(x)``) may stand for
+        any value.  Anything else is a formula and must be a SymPy
+        expression that SymPy proves equal to ``value``.
+    value : sympy.Expr or sympy.Matrix
+        What the checker sees.
+
+    Returns
+    -------
+    Named or NamedMatrix
+
+    Raises
+    ------
+    StepError
+        When ``name`` is a formula given as a string or symbol (it cannot be
+        checked), or a formula not proved equal to ``value``.
     """
     if isinstance(value, (MatrixBase, MatrixExpr)):
         return NamedMatrix(name, value)
@@ -271,30 +716,80 @@ def _is_matrix(expr):
     return isinstance(expr, (MatrixBase, MatrixExpr))
 
 
-def _normal_sum(total):
-    """``Sum(c*f + g)`` -> ``c*Sum(f) + Sum(g)`` for factors ``c`` free of the index.
+_BOUND = "_sum_index_"  # canonical names of summation variables, by nesting depth
 
-    A sum over a plain symbol is first shifted to start at 1.
 
-    SymPy does not take a factor out of a sum when that factor holds another
-    sum over a bound variable of the same name (``y_k / \\sum_k e^{z_k}``); this
-    does, which is exact for the finite sums used here.
+def _rename_bound(expr, depth=0):
+    """Rename every summation variable after its nesting depth, outermost first.
+
+    ``\\sum_k e^{z_k}`` and ``\\sum_l e^{z_l}`` both become a sum over
+    ``_sum_index_0``; a sum inside it runs over ``_sum_index_1``, and so on,
+    so an inner name never captures an outer one.  A sum over several
+    limits is written as nested sums first.
     """
-    if len(total.limits) != 1 or total.has_finite_limits is not True:
+    if isinstance(expr, sp.Sum) and expr.has_finite_limits is True:
+        body, limits = expr.function, list(expr.limits)
+        for inner in limits[:-1]:  # the first limit is the innermost sum
+            body = sp.Sum(body, inner)
+        variable, lower, upper = limits[-1]
+        renamed = sp.Symbol(f"{_BOUND}{depth}", integer=True)
+        body = _rename_bound(body.xreplace({variable: renamed}), depth + 1)
+        return sp.Sum(body, (renamed, lower, upper))
+    if not expr.args or isinstance(expr, (sp.Idx, sp.Indexed, sp.IndexedBase)):
+        return expr
+    args = [_rename_bound(arg, depth) for arg in expr.args]
+    return expr if args == list(expr.args) else expr.func(*args)
+
+
+def _normal_sum(total):
+    """A finite sum in normal form: from 1, peeled, split, factors taken out.
+
+    * A sum over several limits is treated one limit at a time, innermost
+      first (SymPy writes nested sums as one sum with several limits).
+    * A sum over a plain symbol is shifted to start at 1.
+    * An upper bound ``U + c`` (``c`` a small nonzero integer, ``U`` symbolic)
+      becomes ``U``, with the terms for ``U + 1, ..., U + c`` added (or those
+      for ``U + c + 1, ..., U`` subtracted when ``c < 0``).  SymPy's sums
+      follow Karr's convention, :math:`\\sum_{1}^{U} + \\sum_{U+1}^{U+c} =
+      \\sum_{1}^{U+c}` for every integer ``U``, so this is exact.
+    * ``Sum(c*f + g)`` -> ``c*Sum(f) + Sum(g)`` for factors ``c`` free of the
+      index.  SymPy does not take a factor out of a sum when that factor holds
+      another sum over a bound variable of the same name
+      (``y_k / \\sum_k e^{z_k}``); this does, which is exact for finite sums.
+
+    The bound variables are renamed afterwards (:func:`_rename_bound`).
+    """
+    if total.has_finite_limits is not True:
         return total  # splitting an infinite series could split a convergent one
-    variable, lower, upper = total.limits[0]
-    summand = total.function
+    expr = total.function
+    for limit in total.limits:
+        expr = _normal_single(expr, *limit)
+    return expr
+
+
+def _normal_single(summand, variable, lower, upper):
+    """The normal form of ``Sum(summand, (variable, lower, upper))``; see :func:`_normal_sum`."""
     if lower != 1 and not isinstance(variable, sp.Idx):
         # Shift the index to start at 1, so that re-indexed sums compare equal.
         summand = summand.xreplace({variable: variable + lower - 1})
-        total = sp.Sum(summand, (variable, 1, upper - lower + 1))
+        lower, upper = sp.Integer(1), upper - lower + 1
+    peeled = sp.Integer(0)
+    constant, rest = sp.sympify(upper).as_coeff_Add()
+    if lower == 1 and rest.free_symbols and constant.is_Integer and 0 < abs(constant) <= 4:
+        if constant > 0:
+            peeled = sp.Add(*[summand.xreplace({variable: rest + t})
+                              for t in range(1, int(constant) + 1)])
+        else:
+            peeled = -sp.Add(*[summand.xreplace({variable: rest - t})
+                               for t in range(0, -int(constant))])
+        upper = rest
     pieces = []
     for term in sp.Add.make_args(sp.expand(summand)):
         outside, inside = [], []
         for factor in sp.Mul.make_args(term):
             (inside if variable in factor.free_symbols else outside).append(factor)
-        pieces.append(sp.Mul(*outside) * sp.Sum(sp.Mul(*inside), *total.limits))
-    return sp.Add(*pieces)
+        pieces.append(sp.Mul(*outside) * sp.Sum(sp.Mul(*inside), (variable, lower, upper)))
+    return sp.Add(*pieces) + peeled
 
 
 def _substitute(expr, pairs):
@@ -313,6 +808,38 @@ def _substitute(expr, pairs):
     return expr
 
 
+# What SymPy's own algorithms raise when they fail on an expression (rather than on
+# bad input): such a failure leaves a comparison undecided, it never decides it.
+_SYMPY_FAILURES = (StopIteration, RecursionError, TypeError, ValueError, NotImplementedError,
+                   AttributeError, IndexError, KeyError, ZeroDivisionError, RuntimeError)
+
+
+def _normal_form(expr, evaluate=True):
+    """Unwrap names, evaluate unevaluated objects, put sums in normal form.
+
+    ``.doit()`` can bring out new sums (the logarithm of a product) or merge
+    nested ones, so the sums are normalised until nothing changes (a few
+    rounds at most); then their bound variables are renamed canonically.
+    """
+    expr = unwrap(sp.sympify(expr, strict=True))
+    if evaluate:
+        expr = expr.doit()
+    for _ in range(4):
+        if not expr.has(sp.Sum):
+            return expr
+        normal = expr.replace(lambda e: isinstance(e, sp.Sum), _normal_sum)
+        try:
+            normal = normal.doit()
+        except _SYMPY_FAILURES:
+            # SymPy's summation can fail inside its own solvers (a raw
+            # StopIteration in its telescoping-sum search); keep the sums as they are.
+            pass
+        if normal == expr:
+            break
+        expr = normal
+    return _rename_bound(expr)
+
+
 def _normalize(expr, assumptions: Assumptions):
     """Unwrap names, apply substitutions, evaluate unevaluated objects."""
     expr = unwrap(sp.sympify(expr, strict=True))
@@ -320,11 +847,14 @@ def _normalize(expr, assumptions: Assumptions):
     # Patterns such as Sum(y[k], (k, 1, K)) are matched before .doit() can
     # rewrite them; plain symbols wait until derivatives have been taken.
     expr = _substitute(expr, [p for p in pairs if not isinstance(p[0], (sp.Symbol, sp.Idx))])
-    expr = expr.doit()
-    if expr.has(sp.Sum):
-        expr = expr.replace(lambda e: isinstance(e, sp.Sum), _normal_sum).doit()
+    expr = _normal_form(expr)
     if pairs:
-        expr = _substitute(expr, pairs).doit()
+        # Then the patterns in the same normal form as the expression (a sum
+        # that only appears once the summand is split, with its bound variable
+        # renamed), and the plain symbols.  Each pair is an equality, and the
+        # normal form equals what it came from, so the substitution is exact.
+        normal = [(_normal_form(old), _normal_form(new)) for old, new in pairs]
+        expr = _substitute(_substitute(expr, pairs), normal).doit()
     if isinstance(expr, MatrixExpr):
         expr = expr.as_explicit().doit()
     if isinstance(expr, MatrixBase):
@@ -377,12 +907,30 @@ def _scalar_verdict(a, b, facts, numeric_refutation: bool) -> Verdict:
         witness = _counterexample(a, b, facts)
         if witness is not None:
             return Verdict(False, f"the two sides differ at {witness}")
-    simplified = sp.simplify(_refine(difference, facts))
+    try:
+        simplified = sp.simplify(_refine(difference, facts))
+    except _SYMPY_FAILURES:
+        # SymPy's simplify can fail inside its own sum_combine (a raw
+        # StopIteration): one fewer way to prove, never a proof.
+        simplified = difference
     if _is_zero(simplified, facts):
         return Verdict(True, "simplify gives 0")
+    if simplified.has(sp.Sum):
+        # simplify can bring out new sums (the log of a product) under their
+        # original bound names: normalise them like the rest and try again
+        try:
+            if _is_zero(sp.simplify(_normal_form(simplified)), facts):
+                return Verdict(True, "simplify gives 0")
+        except _SYMPY_FAILURES:
+            pass
     for form in _EXTRA_FORMS:
         try:
-            rewritten = sp.simplify(form(difference))
+            rewritten = form(difference)
+            if rewritten.has(sp.Sum):
+                # a rewrite can bring out new sums (expand_log of a product):
+                # put them in the same normal form as the rest
+                rewritten = _normal_form(rewritten)
+            rewritten = sp.simplify(rewritten)
         except Exception:  # a rewrite that fails is one fewer way to prove, not a proof
             continue
         if _is_zero(rewritten, facts):
@@ -411,9 +959,22 @@ def compare(a, b, assuming=None) -> Verdict:
     b = sp.sympify(b, strict=True)
     if a == b:
         return Verdict(True, "structurally equal")
-    a = _normalize(a, assumptions)
-    b = _normalize(b, assumptions)
+    try:
+        a = _normalize(a, assumptions)
+        b = _normalize(b, assumptions)
+    except _SYMPY_FAILURES as error:
+        return Verdict(None, f"SymPy failed while evaluating the sides ({type(error).__name__})")
     facts = list(assumptions.facts) + _index_facts(a, b)
+    if facts and not (_is_matrix(a) or _is_matrix(b)):
+        # A Piecewise on an index range (c <= K, from a KroneckerDelta summed
+        # over k) blocks the sums from splitting; once refine has removed it,
+        # normalise the sums again.
+        try:
+            refined = [_refine(side, facts) for side in (a, b)]
+            if refined != [a, b]:
+                a, b = (_normal_form(side, evaluate=False) for side in refined)
+        except _SYMPY_FAILURES:
+            pass
     # A point that violates a substitution cannot be told apart from a true
     # counterexample, so numeric refutation is used only without substitutions.
     numeric = not assumptions.substitutions

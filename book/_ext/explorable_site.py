@@ -1,0 +1,161 @@
+"""Render the chapters' explorables (``softmax_lib.explorable``) on the website.
+
+Loaded by ``_config.yml`` (``sphinx.local_extensions``).
+
+A code cell that displays an :class:`softmax_lib.explorable.Explorable` stores
+a Vega-Lite 5 mime bundle, which JupyterLab draws by itself.  For the website
+this extension turns that output into HTML at build time:
+
+* the Vega-Lite specification is compiled to Vega with ``vl-convert`` (so the
+  reader's browser needs only the Vega runtime, not the Vega-Lite compiler);
+* the default state is also rendered to an SVG file, shown in a
+  ``<noscript>`` element, so the figure reads without JavaScript;
+* the page, and only that page, loads ``_static/vendor/vega.min.js`` (copied
+  from the pinned npm package ``vega``) and ``_static/explorable.js``, which
+  draws the figure and binds its controls.
+
+The figure element carries ``data-datasets``: for each dataset of the
+explorable, the name of the compiled Vega dataset that holds the rows of the
+current state.  The browser tests read the figure's data through it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import shutil
+from pathlib import Path
+
+from docutils import nodes
+from sphinx.application import Sphinx
+from sphinx.util import logging
+
+logger = logging.getLogger(__name__)
+
+VEGALITE_MIMETYPE = "application/vnd.vegalite.v5+json"
+VEGALITE_VERSION = "5.20"
+_HERE = Path(__file__).resolve().parent
+_STATIC_SOURCES = _HERE.parent / "_static"
+_ASSETS = ("explorable.js", "explorable.css")
+_SVG_FOLDER = "explorables"
+VEGA_BUILD = Path("node_modules") / "vega" / "build" / "vega.min.js"
+
+
+def compile_to_vega(spec: dict) -> dict:
+    import vl_convert
+
+    return vl_convert.vegalite_to_vega(spec, vl_version=VEGALITE_VERSION)
+
+
+def default_state_svg(spec: dict) -> str:
+    import vl_convert
+
+    return vl_convert.vegalite_to_svg(spec, vl_version=VEGALITE_VERSION)
+
+
+def state_datasets(spec: dict, vega: dict) -> dict:
+    """Map each per-state dataset to the compiled dataset that holds the current state.
+
+    That is the dataset derived from the named source by a filter with the
+    explorable's state expression (Vega-Lite may put other transforms, such
+    as type conversions, before it).  Static datasets are not mapped.
+    """
+    meta = spec["usermeta"]
+    found = {}
+    for dataset in meta["state_datasets"]:
+        for entry in vega.get("data", []):
+            filters = [t.get("expr") for t in entry.get("transform", [])
+                       if t.get("type") == "filter"]
+            if entry.get("source") == dataset and meta["state_filter"] in filters:
+                found.setdefault(dataset, entry["name"])
+    return found
+
+
+def _figure_html(spec: dict, vega: dict, svg_uri: str) -> str:
+    name = spec["usermeta"]["explorable"]
+    description = html.escape(spec["description"])
+    datasets = html.escape(json.dumps(state_datasets(spec, vega), sort_keys=True))
+    # "</" cannot appear inside a script element; JSON allows the escape.
+    text = spec["usermeta"].get("caption")
+    caption = f"<figcaption>{html.escape(text)}</figcaption>\n" if text else ""
+    payload = json.dumps(vega, separators=(",", ":")).replace("</", "<\\/")
+    return (
+        f'<figure class="explorable" id="explorable-{name}" data-explorable="{name}" '
+        f'data-datasets="{datasets}">\n'
+        f'<div class="explorable-controls"></div>\n'
+        f'<div class="explorable-view" role="img" aria-label="{description}">'
+        f'<noscript><img src="{svg_uri}" alt="{description}"></noscript></div>\n'
+        f'<script type="application/json" class="explorable-spec">{payload}</script>\n'
+        f"{caption}</figure>\n"
+    )
+
+
+class ExplorableMimeRenderer:
+    """A myst-nb mime renderer plugin for the Vega-Lite explorables."""
+
+    mime_priority_overrides = [("html", VEGALITE_MIMETYPE, 5), ("dirhtml", VEGALITE_MIMETYPE, 5)]
+
+    @staticmethod
+    def handle_mime(renderer, data, inline):
+        if data.mime_type != VEGALITE_MIMETYPE or inline:
+            return None
+        spec = data.content
+        if not isinstance(spec, dict) or "explorable" not in spec.get("usermeta", {}):
+            return None
+        vega = compile_to_vega(spec)
+        digest = hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:16]
+        svg_name = f"explorable-{spec['usermeta']['explorable']}-{digest}.svg"
+        renderer.write_file([_SVG_FOLDER, svg_name], default_state_svg(spec).encode(),
+                            overwrite=True)
+        depth = renderer.renderer.document.settings.env.docname.count("/")
+        svg_uri = "../" * depth + "_images/" + svg_name
+        renderer.add_js_file("vega", "vendor/vega.min.js", {"defer": "defer"})
+        renderer.add_js_file("explorable", "explorable.js", {"defer": "defer"})
+        node = nodes.raw("", _figure_html(spec, vega, svg_uri), format="html")
+        node["classes"] += ["output", "explorable-output"]
+        # The figure is a block of the page, outside the output's code styling.
+        return [nodes.container("", node, classes=["explorable-container"])]
+
+
+def _register_renderer(app: Sphinx) -> None:
+    from myst_nb.core.render import load_mime_renders
+
+    plugins = load_mime_renders()  # a cached list: appending registers the plugin
+    if ExplorableMimeRenderer not in plugins:
+        plugins.append(ExplorableMimeRenderer)
+
+
+def _copy_assets(app: Sphinx, exception) -> None:
+    """Serve the default-state SVGs, the glue script and the Vega runtime from the site."""
+    if exception is not None or app.builder.format != "html":
+        return
+    out = Path(app.outdir)
+    svgs = Path(app.outdir).parent / "jupyter_execute" / _SVG_FOLDER
+    if svgs.is_dir():
+        (out / "_images").mkdir(exist_ok=True)
+        for svg in svgs.glob("*.svg"):
+            shutil.copyfile(svg, out / "_images" / svg.name)
+    static = out / "_static"
+    (static / "vendor").mkdir(parents=True, exist_ok=True)
+    for asset in _ASSETS:
+        shutil.copyfile(_STATIC_SOURCES / asset, static / asset)
+    vega = Path(app.confdir) / VEGA_BUILD
+    if not vega.is_file():
+        raise FileNotFoundError(f"{vega} is missing: run `npm ci` (make book does)")
+    shutil.copyfile(vega, static / "vendor" / "vega.min.js")
+
+
+def _add_stylesheet(app: Sphinx, pagename, templatename, context, doctree) -> None:
+    """Give the explorables' stylesheet to the pages whose notebooks load the script."""
+    scripts = [str(getattr(s, "filename", s)) for s in context.get("script_files", [])]
+    if any(s.endswith("explorable.js") for s in scripts):
+        app.add_css_file("explorable.css")
+
+
+def setup(app: Sphinx) -> dict:
+    app.connect("builder-inited", _register_renderer)
+    # After myst-nb has added the page's scripts (priority 500).
+    app.connect("html-page-context", _add_stylesheet, priority=600)
+    app.connect("build-finished", _copy_assets)
+    return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1.0"}
