@@ -1,0 +1,112 @@
+"""The explorable of the chapter "Training a softmax classifier", checked against softmax_lib."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from softmax_lib import cross_entropy, softmax
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO_ROOT / "book"))
+from explorables import softmax_classifier as clf  # noqa: E402
+
+SPECIES = ["setosa", "versicolor", "virginica"]
+EPOCHS = np.arange(6)
+
+
+@pytest.fixture(scope="module")
+def setting():
+    """Random snapshots and data: the builder must not depend on how they were made."""
+    rng = np.random.default_rng(12)
+    snapshots = [(rng.normal(scale=1.0 + e, size=(2, 3)), rng.normal(size=3))
+                 for e in range(len(EPOCHS))]
+    train = (rng.normal(size=(30, 2)), rng.integers(0, 3, size=30))
+    held = (rng.normal(size=(12, 2)), rng.integers(0, 3, size=12))
+    mean, std = np.array([3.7, 1.2]), np.array([1.7, 0.75])
+    ex = clf.training_regions(snapshots, train, held, mean=mean, std=std,
+                              species=SPECIES, epochs=EPOCHS)
+    return ex, snapshots, train, held, mean, std
+
+
+def _cell_classes(W, b, mean, std):
+    """The predicted class at every cell centre, computed here from scratch."""
+    lengths = np.linspace(*clf.LENGTH_RANGE, clf.COLUMNS + 1)
+    widths = np.linspace(*clf.WIDTH_RANGE, clf.ROWS + 1)
+    centres_x = (lengths[1:] + lengths[:-1]) / 2
+    centres_y = (widths[1:] + widths[:-1]) / 2
+    classes = np.empty((clf.ROWS, clf.COLUMNS), dtype=int)
+    for r, y in enumerate(centres_y):
+        for c, x in enumerate(centres_x):
+            u = (np.array([x, y]) - mean) / std
+            classes[r, c] = int(np.argmax(softmax(u @ W + b)))
+    return centres_x, centres_y, classes
+
+
+@pytest.mark.parametrize("epoch", [0, 3, 5])
+def test_regions_are_the_predicted_class_of_every_cell(setting, epoch):
+    ex, snapshots, _, _, mean, std = setting
+    rects = ex.rows("regions", epoch=epoch)
+    xs, ys, classes = _cell_classes(*snapshots[epoch], mean, std)
+    covered = 0
+    for r, y in enumerate(ys):
+        for c, x in enumerate(xs):
+            hits = [q for q in rects if q["x"] <= x <= q["x2"] and q["y"] <= y <= q["y2"]]
+            assert len(hits) == 1, (x, y, hits)
+            assert hits[0]["s"] == SPECIES[classes[r, c]]
+            covered += 1
+    assert covered == clf.ROWS * clf.COLUMNS
+    # The rectangles tile the plane exactly: their areas add up to the whole.
+    area = sum((q["x2"] - q["x"]) * (q["y2"] - q["y"]) for q in rects)
+    whole = np.ptp(clf.LENGTH_RANGE) * np.ptp(clf.WIDTH_RANGE)
+    assert area == pytest.approx(whole, rel=1e-5)
+
+
+@pytest.mark.parametrize("epoch", [0, 2, 5])
+def test_curves_so_far_are_the_loss_and_accuracy_of_each_snapshot(setting, epoch):
+    ex, snapshots, train, held, _, _ = setting
+    rows = ex.rows("curve", epoch=epoch)
+    assert sorted({r["e"] for r in rows}) == list(range(epoch + 1))
+    for r in rows:
+        X, labels = train if r["part"] == "training" else held
+        W, b = snapshots[r["e"]]
+        logits = X @ W + b
+        expected_loss = float(cross_entropy(logits, labels))
+        expected_accuracy = float(np.mean(np.argmax(logits, axis=-1) == labels))
+        np.testing.assert_allclose(r["loss"], expected_loss, rtol=5e-6)
+        np.testing.assert_allclose(r["acc"], expected_accuracy, rtol=5e-6)
+    note = ex.rows("note", epoch=epoch)
+    last = [r for r in rows if r["e"] == epoch and r["part"] == "training"][0]
+    assert note[0]["t"].startswith(f"training: loss {last['loss']:.3f}, ")
+
+
+def test_grid_default_and_size_budget(setting):
+    ex = setting[0]
+    assert ex.default_state() == {"epoch": float(EPOCHS[-1])}
+    assert ex.controls[0].values == tuple(float(e) for e in EPOCHS)
+    assert len(ex.rows("note")) == 2 * len(EPOCHS)
+    total_rows = sum(len(v) for v in ex.datasets.values()) + len(ex.static["points"])
+    assert total_rows <= 3000
+    assert len(gzip.compress(json.dumps(ex.spec).encode())) <= 40_000
+
+
+def test_the_chapter_explorable_fits_the_budget():
+    """The explorable as the chapter builds it: real iris data, 12 snapshots."""
+    table = np.genfromtxt(REPO_ROOT / "book" / "data" / "iris.csv", delimiter=",",
+                          names=True, dtype=None, encoding="utf-8")
+    raw = np.column_stack([table["petal_length"], table["petal_width"]])
+    _, labels = np.unique(table["species"], return_inverse=True)
+    mean, std = raw.mean(axis=0), raw.std(axis=0)
+    X = (raw - mean) / std
+    rng = np.random.default_rng(0)
+    snapshots = [(rng.normal(scale=e + 0.01, size=(2, 3)), rng.normal(size=3))
+                 for e in range(12)]
+    ex = clf.training_regions(snapshots, (X, labels), (X[:45], labels[:45]), mean=mean,
+                              std=std, species=SPECIES, epochs=np.arange(12))
+    assert sum(len(v) for v in ex.datasets.values()) + len(ex.static["points"]) <= 3000
+    assert len(gzip.compress(json.dumps(ex.spec).encode())) <= 40_000
