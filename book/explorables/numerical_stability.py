@@ -5,6 +5,9 @@ import numpy as np
 from softmax_lib import logsumexp, softmax
 from softmax_lib.explorable import Explorable, Select, Slider
 
+# Text marks are filled with currentColor, the colour of the page's text, so they
+# stay readable in the dark theme (a colour fixed at build time would not).
+
 __all__ = ["safe_softmax", "naive_softmax", "exp_status"]
 
 #: The logits are c + PATTERN: the chapter's example (z₁, z₁ − 1, z₁ − 2).
@@ -79,7 +82,7 @@ def safe_softmax():
                  "encoding": {"x": {"field": "k", "type": "nominal", "title": None,
                                     "axis": {"labelAngle": 0}},
                               "y": y}},
-                {"mark": {"type": "text", "dy": -7, "fontSize": 10},
+                {"mark": {"type": "text", "fill": "currentColor", "dy": -7, "fontSize": 10},
                  "encoding": {"x": {"field": "k", "type": "nominal"},
                               "y": {"field": y_label, "type": "quantitative"},
                               "text": {"field": label}}},
@@ -89,13 +92,13 @@ def safe_softmax():
     chart = {
         "vconcat": [
             {"data": {"name": "terms"}, "width": 320, "height": 48,
-             "mark": {"type": "text", "align": "left", "fontSize": 11},
+             "mark": {"type": "text", "fill": "currentColor", "align": "left", "fontSize": 11},
              "encoding": {"text": {"field": "t"}, "x": {"value": 0},
                           "y": {"field": "k", "type": "ordinal", "axis": None}}},
             {"hconcat": [bars("pn", "ln", "yn", "textbook e^z / Σ e^z"),
                          bars("ps", "ls", "ps", "sl.softmax (shifted)")]},
             {"data": {"name": "lse"}, "width": 320, "height": 16,
-             "mark": {"type": "text", "align": "left", "fontSize": 11},
+             "mark": {"type": "text", "fill": "currentColor", "align": "left", "fontSize": 11},
              "encoding": {"text": {"field": "t"}, "x": {"value": 0}, "y": {"value": 8}}},
         ],
     }

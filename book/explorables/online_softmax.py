@@ -5,6 +5,9 @@ import numpy as np
 from softmax_lib import merge, running_states, state_of
 from softmax_lib.explorable import Explorable, Slider
 
+# Text marks are filled with currentColor, the colour of the page's text, so they
+# stay readable in the dark theme (a colour fixed at build time would not).
+
 __all__ = ["stream_steps", "block_merge", "STREAM"]
 
 #: The row both figures read: sixteen logits, rounded to one decimal so that the
@@ -14,6 +17,12 @@ STREAM = np.round(3.0 * np.random.default_rng(9).normal(size=16), 1)
 _X = {"field": "i", "type": "quantitative", "title": "position i",
       "scale": {"domain": [0.5, len(STREAM) + 0.5], "nice": False},
       "axis": {"values": list(range(1, len(STREAM) + 1, 3))}}
+
+
+# Lines drawn in the order of the rows (already by position): without it Vega-Lite
+# sorts them by x, through a transform placed before the state filter, which hides
+# the per-state dataset from the site's data-datasets map.
+_DATA_ORDER = {"order": {"value": None}}
 
 
 def _logit_points(colour_field=None):
@@ -54,7 +63,7 @@ def stream_steps(x=STREAM):
     stream = [{"i": i + 1, "x": v} for i, v in enumerate(x)]
     chart = {"vconcat": [
         {"data": {"name": "note"}, "width": 320, "height": 48,
-         "mark": {"type": "text", "align": "left", "fontSize": 11},
+         "mark": {"type": "text", "fill": "currentColor", "align": "left", "fontSize": 11},
          "encoding": {"text": {"field": "t"}, "x": {"value": 0},
                       "y": {"field": "row", "type": "ordinal", "axis": None}}},
         {"width": 320, "height": 150, "layer": [
@@ -63,14 +72,15 @@ def stream_steps(x=STREAM):
             {"data": {"name": "seen"}, **_logit_points()},
             {"data": {"name": "seen"},
              "mark": {"type": "line", "interpolate": "step-after", "color": "#ff7f0e"},
-             "encoding": {"x": _X, "y": {"field": "m", "type": "quantitative"}}},
+             "encoding": {"x": _X, "y": {"field": "m", "type": "quantitative"}, **_DATA_ORDER}},
         ]},
         {"data": {"name": "seen"}, "width": 320, "height": 100,
-         "mark": {"type": "line", "point": True, "color": "#2ca02c"},
+         "mark": {"type": "line", "point": {"color": "#2ca02c"}, "color": "#2ca02c"},
          "encoding": {"x": _X, "y": {"field": "d", "type": "quantitative",
                                      "title": "normaliser d_i",
                                      "scale": {"domain": [0, float(np.ceil(np.max(
-                                         running_states(x).d)))]}}}},
+                                         running_states(x).d)))]}},
+                      **_DATA_ORDER}},
     ]}
     default = 14
     return Explorable(
@@ -115,7 +125,7 @@ def block_merge(x=STREAM):
 
     chart = {"vconcat": [
         {"data": {"name": "note"}, "width": 320, "height": 48,
-         "mark": {"type": "text", "align": "left", "fontSize": 11},
+         "mark": {"type": "text", "fill": "currentColor", "align": "left", "fontSize": 11},
          "encoding": {"text": {"field": "t"}, "x": {"value": 0},
                       "y": {"field": "row", "type": "ordinal", "axis": None}}},
         {"width": 320, "height": 140, "layer": [
@@ -136,6 +146,12 @@ def block_merge(x=STREAM):
                                     "scale": {"domain": ["a", "b"]}}}},
             {"data": {"name": "whole"}, "mark": {"type": "rule", "strokeWidth": 2,
                                                  "color": "#333333"},
+             "encoding": {"x": {"field": "d", "type": "quantitative"}}},
+        
+            # The merged normaliser: it lands on the whole row's line at every cut.
+            {"data": {"name": "merged"},
+             "mark": {"type": "point", "shape": "diamond", "filled": True, "size": 60,
+                      "color": "#333333", "yOffset": -16},
              "encoding": {"x": {"field": "d", "type": "quantitative"}}},
         ]},
     ]}

@@ -5,6 +5,9 @@ import numpy as np
 from softmax_lib import cross_entropy, softmax
 from softmax_lib.explorable import Explorable, Slider
 
+# Text marks are filled with currentColor, the colour of the page's text, so they
+# stay readable in the dark theme (a colour fixed at build time would not).
+
 __all__ = ["training_regions", "predicted_classes", "class_segments"]
 
 #: The plane drawn, in raw petal length and width (cm), as in the chapter's figure.
@@ -12,6 +15,12 @@ LENGTH_RANGE = (0.5, 7.5)
 WIDTH_RANGE = (-0.2, 2.9)
 #: The coarse grid of cells whose predicted class is stored: columns x rows.
 COLUMNS, ROWS = 56, 40
+
+
+# Lines drawn in the order of the rows (already by epoch): without it Vega-Lite sorts
+# them by x, through a transform placed before the state filter, which hides the
+# per-state dataset from the site's data-datasets map.
+_DATA_ORDER = {"order": {"value": None}}
 
 
 def cell_edges(columns=COLUMNS, rows=ROWS):
@@ -116,7 +125,7 @@ def training_regions(snapshots, train, held_out, *, mean, std, species, epochs,
             "scale": {"domain": list(data)}}
     chart = {
         "vconcat": [
-            {"data": {"name": "note"}, "mark": {"type": "text", "align": "left", "fontSize": 11},
+            {"data": {"name": "note"}, "mark": {"type": "text", "fill": "currentColor", "align": "left", "fontSize": 11},
              "width": 320, "height": 30,
              "encoding": {"text": {"field": "t"}, "x": {"value": 0},
                           "y": {"field": "row", "type": "ordinal", "axis": None}}},
@@ -146,13 +155,13 @@ def training_regions(snapshots, train, held_out, *, mean, std, species, epochs,
                           "y": {"field": "loss", "type": "quantitative",
                                 "title": "cross-entropy", "scale": {"domain": [0, 1.2]}},
                           "color": {**part, "legend": None},
-                          "strokeDash": {**part, "legend": None}}},
+                          "strokeDash": {**part, "legend": None}, **_DATA_ORDER}},
             {"data": {"name": "curve"}, "width": 320, "height": 80,
              "mark": {"type": "line", "point": {"size": 14}},
              "encoding": {"x": curve_x,
                           "y": {"field": "acc", "type": "quantitative", "title": "accuracy",
                                 "scale": {"domain": [0, 1]}},
-                          "color": part, "strokeDash": part}},
+                          "color": part, "strokeDash": part, **_DATA_ORDER}},
         ],
         "resolve": {"scale": {"color": "independent"}},
     }
