@@ -19,7 +19,8 @@ VENV_BIN := $(VENV)/bin
 VENV_STAMP := $(VENV)/.installed
 BUILD_DIR := _build
 HTML_DIR := $(BUILD_DIR)/html
-# Fingerprint of what notebook outputs depend on besides their own code cells.
+# Fingerprint of what notebook outputs depend on besides their own code cells:
+# the library, the chapters' explorable builders and the pinned requirements.
 LIB_STAMP := $(BUILD_DIR)/.softmax_lib.sha256
 NOTEBOOKS := $(sort $(wildcard book/*.ipynb))
 # The site's JavaScript (package.json, pinned exactly in package-lock.json).
@@ -68,9 +69,9 @@ book: $(VENV_STAMP) $(NODE_STAMP)
 	@# change to softmax_lib (or to the pinned packages) alone would leave stale
 	@# outputs on the site. When that fingerprint changes, drop the execution
 	@# cache and Sphinx's environment so every chapter is read and run again.
-	@fingerprint=$$(find softmax_lib -name '*.py' -print0 | sort -z | xargs -0 sha256sum | cat - requirements.txt | sha256sum | cut -d' ' -f1); \
+	@fingerprint=$$(find softmax_lib book/explorables -name '*.py' -print0 | sort -z | xargs -0 sha256sum | cat - requirements.txt | sha256sum | cut -d' ' -f1); \
 	if [ "$$fingerprint" != "$$(cat $(LIB_STAMP) 2>/dev/null)" ]; then \
-	  if [ -d $(BUILD_DIR)/.jupyter_cache ]; then echo "softmax_lib or requirements changed: re-executing every notebook"; fi; \
+	  if [ -d $(BUILD_DIR)/.jupyter_cache ]; then echo "softmax_lib, book/explorables or requirements changed: re-executing every notebook"; fi; \
 	  rm -rf $(BUILD_DIR)/.jupyter_cache $(BUILD_DIR)/.doctrees; \
 	  echo "$$fingerprint" > $(LIB_STAMP); \
 	fi

@@ -24,24 +24,396 @@ only *refute* an equality, never confirm it.
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import NamedTuple
 
 import sympy as sp
 from sympy.core.function import AppliedUndef
 from sympy.matrices import MatrixBase
 from sympy.matrices.expressions import MatrixExpr
+from sympy.printing.precedence import PRECEDENCE, precedence
 
 __all__ = [
     "Assumptions",
     "Named",
     "NamedMatrix",
+    "StepError",
     "Verdict",
+    "check_display",
     "compare",
+    "is_atomic_tex",
     "named",
     "parse_assumptions",
     "unwrap",
 ]
+
+
+class StepError(AssertionError):
+    """A claim that SymPy did not prove: a derivation step, a display, a premise.
+
+    Subclasses :class:`AssertionError`: a failed step is a failed check of a
+    claim, not bad input, and pytest reports it like any failed assertion.
+
+    Attributes
+    ----------
+    previous : sympy.Basic
+        The side the step started from (for a display: the value).
+    proposed : sympy.Basic
+        The side the step proposed (for a display: the display).
+    reason : str
+        The reason given for the step, or what was refused.
+    verdict : bool or None
+        ``False`` when the sides were shown to differ, ``None`` when SymPy
+        could not decide or when the claim was refused unchecked (a formula
+        typed as a name, a premise that is not a hypothesis or a fact).
+    detail : str
+        What the checker found (a counterexample, or the unsimplified rest).
+    size : int or None
+        The size ``K`` when raised by :func:`verify_for_sizes`.
+    """
+
+    def __init__(self, message, *, previous=None, proposed=None, reason=None, verdict=None,
+                 detail="", size=None):
+        super().__init__(message)
+        self.previous = previous
+        self.proposed = proposed
+        self.reason = reason
+        self.verdict = verdict
+        self.detail = detail
+        self.size = size
+
+
+StepError.__module__ = "softmax_lib.symbolic"  # its public home
+
+
+# ----------------------------------------------------------------------------
+# Display names: atomic names and formulas
+# ----------------------------------------------------------------------------
+
+_GREEK = frozenset("""
+alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda
+mu nu xi pi varpi rho varrho sigma varsigma tau upsilon phi varphi chi psi omega
+Gamma Delta Theta Lambda Xi Pi Sigma Upsilon Phi Psi Omega ell imath jmath hbar
+""".split())
+_FONTS = frozenset("""
+mathrm mathbf mathit mathsf mathtt mathcal mathbb mathfrak mathscr boldsymbol bm
+operatorname text textrm textit textbf
+""".split())
+_ACCENTS = frozenset("""
+hat widehat tilde widetilde bar overline vec dot ddot check breve acute grave mathring
+""".split())
+_SUPERSCRIPT_MARKS = frozenset({r"\top", r"\intercal", r"\prime", r"\star", r"\ast",
+                                r"\dagger", "*", "'"})
+_SPACING = frozenset({r"\,", r"\;", r"\:", r"\!", r"\ ", r"\quad", r"\qquad"})
+_SIZING = frozenset({r"\left", r"\right", r"\bigl", r"\bigr", r"\Bigl", r"\Bigr",
+                     r"\biggl", r"\biggr", r"\big", r"\Big"})
+_OPENERS = {"(": ")", "[": "]", r"\lbrack": r"\rbrack"}
+_NORMS = {r"\lVert": r"\rVert", r"\|": r"\|", "|": "|", r"\lvert": r"\rvert"}
+_LEIBNIZ = frozenset({r"\partial", "d", r"\mathrm{d}"})
+_TOKEN = re.compile(r"\\[A-Za-z]+|\\.|\S")
+
+
+def _tokens(tex: str) -> list[str]:
+    """LaTeX tokens without spacing and delimiter-sizing commands."""
+    return [t for t in _TOKEN.findall(tex) if t not in _SPACING and t not in _SIZING]
+
+
+class _NameParser:
+    """Recursive descent over LaTeX tokens: is the whole text one atomic name?
+
+    name      := head post*
+    head      := letter | Greek | font{letters} | accent{name} | {name}
+               | \\frac{D name}{D name ...} | \\nabla[_script] name | norm name norm
+    post      := _script | ^mark | ^{name} | ' | (...) | [...] | {(...)}
+    script    := one token or a balanced {...} (an index or a label)
+    """
+
+    def __init__(self, tokens):
+        self.tokens = tokens
+        self.pos = 0
+
+    def peek(self, ahead=0):
+        at = self.pos + ahead
+        return self.tokens[at] if at < len(self.tokens) else None
+
+    def take(self):
+        token = self.peek()
+        self.pos += 1
+        return token
+
+    def group(self):
+        """The tokens of a balanced ``{...}`` at the cursor, or None."""
+        if self.peek() != "{":
+            return None
+        depth, start = 0, self.pos
+        while self.peek() is not None:
+            token = self.take()
+            depth += {"{": 1, "}": -1}.get(token, 0)
+            if depth == 0:
+                return self.tokens[start + 1:self.pos - 1]
+        return None
+
+    def balanced(self, opener, closer):
+        """Skip a balanced ``opener ... closer`` at the cursor; True when found."""
+        if self.peek() != opener:
+            return False
+        depth = 0
+        while self.peek() is not None:
+            token = self.take()
+            if token == opener and (opener != closer or depth == 0):
+                depth += 1
+            elif token == closer:
+                depth -= 1
+            if depth == 0:
+                return True
+        return False
+
+    def head(self) -> bool:
+        token = self.peek()
+        if token is None:
+            return False
+        if len(token) == 1 and token.isalpha():
+            self.take()
+            return True
+        if token == "{":
+            inner = self.group()
+            return inner is not None and is_atomic_tex(inner)
+        if not token.startswith("\\"):
+            return False
+        command = token[1:]
+        if command in _GREEK:
+            self.take()
+            return True
+        if command in _FONTS:
+            self.take()
+            inner = self.group()
+            if inner is None:  # \mathbf x
+                following = self.take()
+                return following is not None and following.isalnum()
+            return bool(inner) and all(t.isalnum() for t in inner)
+        if command in _ACCENTS:
+            self.take()
+            inner = self.group()
+            if inner is None:
+                following = self.take()
+                return following is not None and is_atomic_tex([following])
+            return is_atomic_tex(inner)
+        if command == "frac":
+            self.take()
+            top, bottom = self.group(), self.group()
+            return top is not None and bottom is not None and _is_leibniz(top, bottom)
+        if command == "nabla":
+            self.take()
+            if self.peek() == "_" and not self.script():
+                return False
+            return self.head() and self.posts()
+        if token in _NORMS:
+            self.take()
+            closer = _NORMS[token]
+            start = self.pos
+            while self.peek() not in (None, closer):
+                self.take()
+            if self.take() != closer:
+                return False
+            return is_atomic_tex(self.tokens[start:self.pos - 1])
+        return False
+
+    def script(self) -> bool:
+        """``_x`` or ``_{...}``: any balanced content (an index or a label)."""
+        self.take()
+        if self.peek() == "{":
+            return self.group() is not None
+        token = self.take()
+        return token is not None and token not in ("}", "_", "^")
+
+    def superscript(self) -> bool:
+        """``^`` followed by a mark (transpose, prime, star) or a name, never a number."""
+        self.take()
+        if self.peek() == "{":
+            inner = self.group()
+            if inner is None or not inner:
+                return False
+            if len(inner) == 1 and inner[0] in _SUPERSCRIPT_MARKS:
+                return True
+            if inner[0] == "(" and inner[-1] == ")":
+                return True  # an order or an iteration label, x^{(k)}
+            return is_atomic_tex(inner)
+        token = self.take()
+        return token is not None and (token in _SUPERSCRIPT_MARKS or is_atomic_tex([token]))
+
+    def posts(self) -> bool:
+        """Scripts, primes and call brackets after a head; stops at anything else."""
+        while True:
+            token = self.peek()
+            if token == "_":
+                if not self.script():
+                    return False
+            elif token == "^":
+                if not self.superscript():
+                    return False
+            elif token == "'":
+                self.take()
+            elif token in _OPENERS:
+                if not self.balanced(token, _OPENERS[token]):
+                    return False
+            elif token == "{" and self.peek(1) in _OPENERS:
+                # SymPy prints f(x) as f{\left(x \right)}
+                start = self.pos
+                inner = self.group()
+                if inner is None:
+                    return False
+                call = _NameParser(inner)
+                if not (call.balanced(inner[0], _OPENERS[inner[0]]) and call.peek() is None):
+                    self.pos = start
+                    return True
+            else:
+                return True
+
+    def name(self) -> bool:
+        return self.head() and self.posts() and self.peek() is None
+
+
+def _is_leibniz(top, bottom) -> bool:
+    r"""``\frac{\partial L}{\partial z_1}`` (also ``d``, ``\mathrm{d}``, higher orders)."""
+    def split(tokens):
+        # "\mathrm{d}" arrives as \mathrm { d }
+        joined, n = [], 0
+        while n < len(tokens):
+            if tokens[n] == r"\mathrm" and tokens[n + 1:n + 4] == ["{", "d", "}"]:
+                joined.append(r"\mathrm{d}")
+                n += 4
+            else:
+                joined.append(tokens[n])
+                n += 1
+        return joined
+
+    top, bottom = split(list(top)), split(list(bottom))
+    if not top or top[0] not in _LEIBNIZ:
+        return False
+    d = top[0]
+    rest = top[1:]
+    if rest[:1] == ["^"]:  # the order: \partial^2 or \partial^{2}
+        if rest[1:2] == ["{"] and "}" in rest:
+            rest = rest[rest.index("}") + 1:]
+        elif len(rest) > 1 and rest[1].isdigit():
+            rest = rest[2:]
+        else:
+            return False
+    if not is_atomic_tex(rest):
+        return False
+    # the denominator: one or more "d name" factors
+    pieces, current = [], None
+    for token in bottom:
+        if token == d:
+            current = []
+            pieces.append(current)
+        elif current is None:
+            return False
+        else:
+            current.append(token)
+    return bool(pieces) and all(is_atomic_tex(_strip_power(p)) for p in pieces)
+
+
+def _strip_power(tokens):
+    """``z_i^2`` or ``z_i^{2}`` -> ``z_i`` (a repeated variable in a higher derivative)."""
+    if len(tokens) >= 2 and tokens[-2] == "^" and tokens[-1].isdigit():
+        return tokens[:-2]
+    if len(tokens) >= 4 and tokens[-4:-2] == ["^", "{"] and tokens[-2].isdigit() \
+            and tokens[-1] == "}":
+        return tokens[:-4]
+    return tokens
+
+
+def is_atomic_tex(tex) -> bool:
+    r"""Whether LaTeX ``tex`` (a string or tokens) is one atomic name.
+
+    An atomic name is one symbol, possibly decorated: a letter, a Greek
+    letter, a font command (``\operatorname{LSE}``, ``\mathbf{1}``) or an
+    accent (``\hat{y}``); then any subscripts (indices and labels are free
+    text), primes, superscripts that are a mark (``\top``, ``'``, ``*``)
+    or themselves a name (``e^{z_i}``), and function-call brackets
+    (``\sigma(x)``, ``H(p, q)``, ``\operatorname{softmax}(z)_1``; what is
+    inside the brackets is the argument, not an operation on the value).
+    Leibniz derivatives of names (``\frac{\partial L}{\partial z_1}``),
+    ``\nabla_u L`` and norms of a name (``\lVert J \rVert_F``) are names too.
+
+    Anything else is a formula: an operator (``+``, ``-``, ``/``,
+    ``\cdot``, ``\log``, ``\sum``, ``\frac`` other than a derivative), a
+    power by a number or by a formula (``x^2``, ``e^{z - m}``), two names
+    side by side (a product, ``v^\top J v``), a number, or a bracket with no
+    name before it (``(X^\top G)_{ac}``).
+    """
+    if isinstance(tex, str):
+        return _is_atomic_str(tex)
+    tokens = list(tex)
+    return bool(tokens) and _NameParser(tokens).name()
+
+
+@lru_cache(maxsize=4096)
+def _is_atomic_str(tex: str) -> bool:
+    tokens = _tokens(tex)
+    return bool(tokens) and _NameParser(tokens).name()
+
+
+_OPERATORS = frozenset({"+", "-", "*", "/", "=", "<", ">", r"\cdot", r"\times", r"\div",
+                        r"\pm", r"\mp", r"\circ", r"\odot", r"\otimes"})
+
+
+def _has_operator_outside_brackets(tex: str) -> bool:
+    """Whether ``tex`` has an arithmetic operator outside every brace and bracket."""
+    depth = 0
+    for token in _tokens(tex):
+        if token in ("{", "(", "["):
+            depth += 1
+        elif token in ("}", ")", "]"):
+            depth -= 1
+        elif depth == 0 and token in _OPERATORS:
+            return True
+    return False
+
+
+# SymPy objects that print as one name (when their LaTeX is atomic).
+_NAME_TYPES = (sp.Symbol, sp.Indexed, sp.IndexedBase, AppliedUndef, sp.MatrixSymbol)
+
+
+def check_display(display, value) -> bool:
+    """Accept ``display`` as standing for ``value``; True for a name, False for a formula.
+
+    A display whose LaTeX is an atomic name (:func:`is_atomic_tex`) may
+    stand for any value.  Any other display is a formula: it must be a SymPy
+    expression that :func:`compare` proves equal to ``value``.
+
+    Raises
+    ------
+    StepError
+        For a name-like object (Symbol, Indexed, applied function) whose
+        LaTeX is a formula, since it cannot be checked; for a formula that
+        is not proved equal to the value.
+    """
+    if isinstance(display, _NAME_TYPES):
+        tex = sp.latex(display)
+        raw = display.name if isinstance(display, sp.Symbol) else ""
+        # SymPy prints Symbol("s_1 - y_1") as s_{1 - y 1}: judge the name as typed too.
+        if is_atomic_tex(tex) and not _has_operator_outside_brackets(raw):
+            return True
+        raise StepError(
+            f"the display {tex!r} is a formula, not a name, and a formula typed as a "
+            "symbol cannot be checked: build it as a SymPy expression (for example from "
+            "named parts), so that it is proved equal to its value\n"
+            f"  value: {sp.sstr(value)}",
+            previous=value, proposed=display, reason="display", verdict=None,
+            detail="formula typed as a name")
+    verdict = compare(display, value)
+    if verdict.value is not True:
+        status = "is false" if verdict.value is False else "could not be verified by SymPy"
+        raise StepError(
+            f"the display {sp.sstr(display)} of a named value {status}: {verdict.detail}\n"
+            f"  display: {sp.sstr(display)}\n  value: {sp.sstr(value)}",
+            previous=value, proposed=display, reason="display", verdict=verdict.value,
+            detail=verdict.detail)
+    return False
 
 
 # ----------------------------------------------------------------------------
@@ -50,13 +422,15 @@ __all__ = [
 
 
 class Named(sp.Expr):
-    """A scalar expression displayed under a short name.
+    """A scalar expression displayed under a short name, or under a checked formula.
 
-    ``Named(name, value)`` prints as ``name`` but has the free symbols and the
-    derivatives of ``value``, so ``sympy.Derivative(Named('s_i', ...), z_j)``
-    is a genuine derivative that prints as
+    ``Named(display, value)`` prints as ``display`` but has the free symbols
+    and the derivatives of ``value``, so ``sympy.Derivative(Named('s_i', ...),
+    z_j)`` is a genuine derivative that prints as
     :math:`\\frac{\\partial s_i}{\\partial z_j}`.  The equality checker
     replaces every ``Named`` by its value before comparing (:func:`unwrap`).
+    The display is checked on construction (:func:`check_display`): an
+    atomic name may stand for any value, a formula must equal it.
     """
 
     is_commutative = True
@@ -66,7 +440,12 @@ class Named(sp.Expr):
         value = sp.sympify(value, strict=True)
         if not isinstance(value, sp.Expr) or isinstance(value, MatrixExpr):
             raise TypeError(f"value must be a scalar SymPy expression, got {type(value).__name__}")
-        return sp.Expr.__new__(cls, name, value)
+        if not isinstance(name, sp.Expr) or isinstance(name, MatrixExpr):
+            raise TypeError(f"display must be a str or a scalar SymPy expression, got "
+                            f"{type(name).__name__}")
+        obj = sp.Expr.__new__(cls, name, value)
+        obj._is_name = check_display(name, value)
+        return obj
 
     @property
     def name(self):
@@ -77,6 +456,16 @@ class Named(sp.Expr):
     def value(self):
         """The expression the name stands for."""
         return self.args[1]
+
+    @property
+    def is_name(self):
+        """True when the display is an atomic name, False when it is a checked formula."""
+        return self._is_name
+
+    @property
+    def precedence(self):
+        # A name binds like a symbol; a formula display like the formula it is.
+        return PRECEDENCE["Atom"] if self._is_name else precedence(self.name)
 
     @property
     def free_symbols(self):
@@ -111,7 +500,7 @@ class Named(sp.Expr):
 
 
 class NamedMatrix(MatrixExpr):
-    """A matrix displayed under a short name (``s``, ``J``).
+    """A matrix displayed under a short name (``s``, ``J``) or a checked formula.
 
     Works inside matrix expressions such as ``DiagMatrix(s) - s * s.T``, which
     then print symbolically while the checker compares explicit matrices.
@@ -123,7 +512,12 @@ class NamedMatrix(MatrixExpr):
             value = value.as_explicit()
         if not isinstance(value, MatrixBase):
             raise TypeError(f"value must be a SymPy Matrix, got {type(value).__name__}")
-        return MatrixExpr.__new__(cls, name, sp.ImmutableMatrix(value))
+        value = sp.ImmutableMatrix(value)
+        if isinstance(name, MatrixBase):
+            name = sp.ImmutableMatrix(name)
+        obj = MatrixExpr.__new__(cls, name, value)
+        obj._is_name = check_display(name, value)
+        return obj
 
     @property
     def name(self):
@@ -136,8 +530,18 @@ class NamedMatrix(MatrixExpr):
         return self.args[1]
 
     @property
+    def is_name(self):
+        """True when the display is an atomic name, False when it is a checked formula."""
+        return self._is_name
+
+    @property
     def shape(self):
         return self.value.shape
+
+    @property
+    def precedence(self):
+        # A name binds like a symbol; a formula display like the formula it is.
+        return PRECEDENCE["Atom"] if self._is_name else precedence(self.name)
 
     @property
     def free_symbols(self):
@@ -157,9 +561,28 @@ class NamedMatrix(MatrixExpr):
 
 
 def named(name, value):
-    """Wrap ``value`` so that it displays as ``name``.
+    r"""Wrap ``value`` so that it displays as ``name``; the display is checked.
 
-    Returns a ``NamedMatrix`` for matrices and a ``Named`` expression otherwise.
+    Parameters
+    ----------
+    name : str or sympy.Basic
+        What the page shows.  An atomic name (:func:`is_atomic_tex`: ``"S"``,
+        ``"s_1"``, ``r"\sigma(x)"``, ``sympy.Symbol("e^{z_i}")``,
+        ``IndexedBase("s")[i]``, ``Function("sigma")(x)``) may stand for
+        any value.  Anything else is a formula and must be a SymPy
+        expression that SymPy proves equal to ``value``.
+    value : sympy.Expr or sympy.Matrix
+        What the checker sees.
+
+    Returns
+    -------
+    Named or NamedMatrix
+
+    Raises
+    ------
+    StepError
+        When ``name`` is a formula given as a string or symbol (it cannot be
+        checked), or a formula not proved equal to ``value``.
     """
     if isinstance(value, (MatrixBase, MatrixExpr)):
         return NamedMatrix(name, value)
@@ -271,30 +694,68 @@ def _is_matrix(expr):
     return isinstance(expr, (MatrixBase, MatrixExpr))
 
 
+_BOUND = "_sum_index_"  # canonical names of summation variables: _sum_index_0, 1, ...
+
+
+def _canonical_variable(summand):
+    """A bound-variable name one level above every canonical sum inside ``summand``."""
+    level = 0
+    for inner in summand.atoms(sp.Sum):
+        for variable, *_ in inner.limits:
+            if getattr(variable, "name", "").startswith(_BOUND):
+                level = max(level, int(variable.name[len(_BOUND):]) + 1)
+    return sp.Symbol(f"{_BOUND}{level}", integer=True)
+
+
 def _normal_sum(total):
-    """``Sum(c*f + g)`` -> ``c*Sum(f) + Sum(g)`` for factors ``c`` free of the index.
+    """A finite sum in normal form: from 1, peeled, split, factors out, bound variable renamed.
 
-    A sum over a plain symbol is first shifted to start at 1.
-
-    SymPy does not take a factor out of a sum when that factor holds another
-    sum over a bound variable of the same name (``y_k / \\sum_k e^{z_k}``); this
-    does, which is exact for the finite sums used here.
+    * A sum over several limits is nested, innermost first.
+    * A sum over a plain symbol is shifted to start at 1.
+    * An upper bound ``U + c`` (``c`` a small nonzero integer, ``U`` symbolic)
+      becomes ``U``, with the terms for ``U + 1, ..., U + c`` added (or those
+      for ``U, ..., U + c + 1`` subtracted when ``c < 0``).  SymPy's sums
+      follow Karr's convention, :math:`\\sum_{1}^{U} + \\sum_{U+1}^{U+c} =
+      \\sum_{1}^{U+c}` for every integer ``U``, so this is exact.
+    * ``Sum(c*f + g)`` -> ``c*Sum(f) + Sum(g)`` for factors ``c`` free of the
+      index.  SymPy does not take a factor out of a sum when that factor holds
+      another sum over a bound variable of the same name
+      (``y_k / \\sum_k e^{z_k}``); this does, which is exact for finite sums.
+    * The bound variable gets a canonical name that depends only on how deep
+      sums nest inside the summand, so ``\\sum_k e^{z_k}`` and
+      ``\\sum_l e^{z_l}`` become the same expression.
     """
-    if len(total.limits) != 1 or total.has_finite_limits is not True:
+    if total.has_finite_limits is not True:
         return total  # splitting an infinite series could split a convergent one
+    if len(total.limits) > 1:
+        inner = _normal_sum(sp.Sum(total.function, total.limits[0]))
+        return _normal_sum(sp.Sum(inner, *total.limits[1:]))
     variable, lower, upper = total.limits[0]
     summand = total.function
     if lower != 1 and not isinstance(variable, sp.Idx):
         # Shift the index to start at 1, so that re-indexed sums compare equal.
         summand = summand.xreplace({variable: variable + lower - 1})
-        total = sp.Sum(summand, (variable, 1, upper - lower + 1))
+        lower, upper = sp.Integer(1), upper - lower + 1
+    peeled = sp.Integer(0)
+    constant, rest = sp.sympify(upper).as_coeff_Add()
+    if lower == 1 and rest.free_symbols and constant.is_Integer and 0 < abs(constant) <= 4:
+        if constant > 0:
+            peeled = sp.Add(*[summand.xreplace({variable: rest + t})
+                              for t in range(1, int(constant) + 1)])
+        else:
+            peeled = -sp.Add(*[summand.xreplace({variable: rest - t})
+                               for t in range(0, -int(constant))])
+        upper = rest
     pieces = []
     for term in sp.Add.make_args(sp.expand(summand)):
         outside, inside = [], []
         for factor in sp.Mul.make_args(term):
             (inside if variable in factor.free_symbols else outside).append(factor)
-        pieces.append(sp.Mul(*outside) * sp.Sum(sp.Mul(*inside), *total.limits))
-    return sp.Add(*pieces)
+        inside = sp.Mul(*inside)
+        renamed = _canonical_variable(inside)
+        pieces.append(sp.Mul(*outside)
+                      * sp.Sum(inside.xreplace({variable: renamed}), (renamed, lower, upper)))
+    return sp.Add(*pieces) + peeled
 
 
 def _substitute(expr, pairs):

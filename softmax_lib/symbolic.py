@@ -9,29 +9,65 @@ and fails the tests.  The object renders itself (``_repr_latex_``) as an
 aligned chain with the reasons and a check mark on every verified line, and
 that rendering is what the page shows: the derivation is never typed twice.
 
+What the engine refuses
+-----------------------
+A page shows a chain with check marks; each of the following would let a
+false line carry one, so each raises :class:`StepError`:
+
+* **a false or undecided step** (see below for how equality is decided);
+* **a display that is an unchecked formula.**  :func:`named` shows a short
+  display for a longer value.  A display that is an *atomic name* (one
+  symbol, possibly with subscripts, primes, a superscript that is a mark
+  or a name, or function-call brackets: ``S``, ``s_1``, ``e^{z_i}``,
+  ``\sigma(x)``, ``H(p, q)``, ``\frac{\partial L}{\partial z_1}``; see
+  :func:`is_atomic_tex`) may stand for any value, as a name in the text
+  does.  Any other display is a formula and must be a SymPy expression
+  that SymPy proves equal to the value: ``named(s1 - y1, value)`` is
+  checked, and ``named("s_1 - y_1", value)`` or ``named(Shown(r"\log_2
+  c"), value)`` is refused because a string or symbol cannot be checked;
+* **an unstated premise.**  A step may use (``assuming=``) only hypotheses
+  that the derivation declares once (``hypotheses=``), which the page
+  states on the first line ("Assume ..."), or a :class:`Fact` proved by
+  another :class:`Derivation`, which the line cites by its label ("by
+  (eq-label)").  ``x**2 -> x, using x = 1`` is refused unless the
+  derivation assumes ``x = 1`` for all to see;
+* **a first line that is not proved.**  ``lhs = start`` is always checked.
+  A new name is introduced with :meth:`Derivation.define`, which renders
+  ``name := value``; the name must be atomic.
+
+Statements checked only for some sizes say so where they are shown: the
+:class:`SizeCheck` from :func:`verify_for_sizes` prints "checked for K =
+2, …, 6", and it and each of its Derivations render that line under the
+chain.
+
 How equality is decided (:func:`are_equal`)
 -------------------------------------------
 Both sides are unwrapped (:func:`named` values replace their names),
-assumptions are substituted, and unevaluated objects (``Derivative``,
+premises are substituted, and unevaluated objects (``Derivative``,
 ``Sum``, ``UnevaluatedExpr``) are evaluated with ``.doit()``.  Every finite
-sum over a plain symbol is shifted to start at 1, split over its terms, and
-has the factors that do not depend on its index taken out (SymPy will not
-take ``1/\sum_k e^{z_k}`` out of ``\sum_k y_k / \sum_k e^{z_k}`` because the
-inner bound variable has the same name).  Then, in order: structural
-equality; the difference is zero after ``expand``, ``together`` or
-``cancel``; a search for a numeric counterexample (which can only *refute*:
-small integers for sizes and indices, rationals for the variables, 30-digit
-evaluation); ``simplify`` of the difference; ``simplify`` after ``expand``,
-``powsimp``, ``together``, ``trigsimp``, rewriting in ``exp`` or expanding
-logarithms; finally ``Expr.equals``.  Matrices are compared entry by entry.
-The answer is ``True`` (proved), ``False`` (refuted) or ``None``
-(undecided); only ``True`` lets a step through, and no numeric evaluation
-ever produces ``True``.
+sum is put in a normal form: nested one limit at a time, shifted to start
+at 1, an upper bound ``U + c`` (``c`` a small integer) peeled to ``U``
+with the extra terms written out (exact under SymPy's summation
+convention), split over its terms, with the factors that do not depend on
+its index taken out (SymPy will not take ``1/\sum_k e^{z_k}`` out of
+``\sum_k y_k / \sum_k e^{z_k}`` because the inner bound variable has the
+same name), and its bound variable renamed canonically, so that
+``\sum_k e^{z_k}`` and ``\sum_l e^{z_l}`` are the same expression.
+Then, in order: structural equality; the difference is zero after
+``expand``, ``together`` or ``cancel``; a search for a numeric
+counterexample (which can only *refute*: small integers for sizes and
+indices, rationals for the variables, 30-digit evaluation); ``simplify``
+of the difference; ``simplify`` after ``expand``, ``powsimp``,
+``together``, ``trigsimp``, rewriting in ``exp`` or expanding logarithms;
+finally ``Expr.equals``.  Matrices are compared entry by entry.  The
+answer is ``True`` (proved), ``False`` (refuted) or ``None`` (undecided);
+only ``True`` lets a step through, and no numeric evaluation ever produces
+``True``.
 
 Some true statements stay undecided, for instance reversing a sum,
-``Sum(y[k], (k, 1, K)) == Sum(y[K + 1 - k], (k, 1, K))``, or taking the last
-term out of ``Sum(y[k], (k, 1, K + 1))``.  Such a step is rejected; check it
-with :func:`verify_for_sizes` instead.
+``Sum(y[k], (k, 1, K)) == Sum(y[K + 1 - k], (k, 1, K))``.  Such a step is
+rejected; check it with :func:`verify_for_sizes` instead, and the page
+says for which sizes.
 
 General K: Sum, IndexedBase and KroneckerDelta
 ----------------------------------------------
@@ -43,9 +79,9 @@ SymPy produce ``Sum(exp(z[k]) * KroneckerDelta(j, k), (k, 1, K))``, and
 SymPy does not know that ``j`` lies in ``1..K``.  The checker therefore reads
 the range of every bounded ``Idx`` in the expressions and calls
 :func:`sympy.refine` with ``lower <= idx <= upper``, which selects the right
-branch.  With plain integer ``Symbol`` indices the same fact can be given
-per step, e.g. ``assuming=[sympy.Le(j, K)]``.  With this,
-``diff(indexed_softmax(i), z[j])`` is proved equal to
+branch.  With plain integer ``Symbol`` indices the same fact must be a
+declared hypothesis, e.g. ``hypotheses=[sympy.Le(j, K)]``, cited by the
+step.  With this, ``diff(indexed_softmax(i), z[j])`` is proved equal to
 :math:`s_i(\delta_{ij} - s_j)` for symbolic ``K``.
 
 Statements that hold for every ``K`` but that SymPy can only decide for a
@@ -70,9 +106,10 @@ term (``\delta_{ij} - s_j`` rather than ``-s_j + \delta_{ij}``).  Reasons are
 set with ``\text{...}``; ``$...$`` parts become inline-size math, and LaTeX
 special characters in the text are escaped in math mode (MathJax shows the
 content of ``\text`` literally, so ``\&`` inside it would print a
-backslash).  The check mark is ``\checkmark``, from the AMS symbols that
-MathJax 3 loads by default (its ``tex-chtml`` component, the one the site
-bundles, includes the ``ams`` package).
+backslash).  The output uses only LaTeX, amsmath and amssymb: ``aligned``,
+``\text``, ``\textstyle``, ``\mathrel{:=}`` for a definition (not
+mathtools' ``\coloneqq``), ``\dots`` and the check mark ``\checkmark``, so
+MathJax in the browser, KaTeX or a build-time renderer typeset it alike.
 
 Examples
 --------
@@ -108,23 +145,31 @@ from sympy.printing.conventions import requires_partial
 from sympy.printing.latex import LatexPrinter
 
 from softmax_lib._symbolic_check import (
+    _NAME_TYPES,
+    _has_operator_outside_brackets,
     Assumptions,
     Named,
     NamedMatrix,
+    StepError,
     Verdict,
     compare,
+    is_atomic_tex,
     named,
     parse_assumptions,
+    unwrap,
 )
 
 __all__ = [
     "Derivation",
+    "Fact",
+    "Shown",
     "SizeCheck",
     "Step",
     "StepError",
     "are_equal",
     "general_symbols",
     "indexed_softmax",
+    "is_atomic_tex",
     "latex",
     "log_sum_exp",
     "logits",
@@ -136,46 +181,17 @@ __all__ = [
 ]
 
 
-class StepError(AssertionError):
-    """A derivation step that SymPy did not prove.
-
-    Subclasses :class:`AssertionError`: a failed step is a failed check of a
-    claim, not bad input, and pytest reports it like any failed assertion.
-
-    Attributes
-    ----------
-    previous : sympy.Basic
-        The side the step started from.
-    proposed : sympy.Basic
-        The side the step proposed; the two were compared.
-    reason : str
-        The reason given for the step.
-    verdict : bool or None
-        ``False`` when the sides were shown to differ, ``None`` when SymPy
-        could not decide.
-    detail : str
-        What the checker found (a counterexample, or the unsimplified rest).
-    size : int or None
-        The size ``K`` when raised by :func:`verify_for_sizes`.
-    """
-
-    def __init__(self, message, *, previous=None, proposed=None, reason=None, verdict=None,
-                 detail="", size=None):
-        super().__init__(message)
-        self.previous = previous
-        self.proposed = proposed
-        self.reason = reason
-        self.verdict = verdict
-        self.detail = detail
-        self.size = size
-
-
 class Step(NamedTuple):
-    """One verified line: the new expression, its reason and the assumptions used."""
+    """One verified line: the new expression, its reason and the premises used.
+
+    ``assuming`` holds the hypotheses the step used, ``cites`` the labels
+    of the facts it cited.
+    """
 
     expr: sp.Basic
     reason: str
     assuming: tuple
+    cites: tuple = ()
 
 
 # ----------------------------------------------------------------------------
@@ -201,16 +217,23 @@ class _Printer(LatexPrinter):
         above = d if order == 1 else f"{d}^{{{self._print(order)}}}"
         return rf"\frac{{{above} {self._print(expr.expr)}}}{{{below}}}"
 
+    # A name is atomic on the page even when its value holds a sum; a formula
+    # display is bracketed as the formula it shows.
     def _needs_brackets(self, expr):
-        return not isinstance(expr, (Named, NamedMatrix)) and super()._needs_brackets(expr)
+        if isinstance(expr, (Named, NamedMatrix)):
+            return not expr.is_name and super()._needs_brackets(expr.name)
+        return super()._needs_brackets(expr)
 
     def _needs_mul_brackets(self, expr, first=False, last=False):
-        # A name is atomic on the page even when its value holds a sum.
-        return (not isinstance(expr, (Named, NamedMatrix))
-                and super()._needs_mul_brackets(expr, first=first, last=last))
+        if isinstance(expr, (Named, NamedMatrix)):
+            return not expr.is_name and super()._needs_mul_brackets(
+                expr.name, first=first, last=last)
+        return super()._needs_mul_brackets(expr, first=first, last=last)
 
     def _needs_add_brackets(self, expr):
-        return not isinstance(expr, (Named, NamedMatrix)) and super()._needs_add_brackets(expr)
+        if isinstance(expr, (Named, NamedMatrix)):
+            return not expr.is_name and super()._needs_add_brackets(expr.name)
+        return super()._needs_add_brackets(expr)
 
     def _print_Idx(self, expr):
         return self._print(expr.label)
@@ -261,6 +284,25 @@ def latex(expr) -> str:
     return _Printer().doprint(expr)
 
 
+class Shown(sp.Symbol):
+    r"""A symbol printed as the LaTeX in its name, e.g. ``Shown(r"\log_2 c")``.
+
+    For names SymPy would print otherwise.  As a display (:func:`named`)
+    it is checked like any name: it may stand for a value only when its
+    LaTeX is an atomic name (:func:`is_atomic_tex`); ``Shown(r"\log_2 c")``
+    is a formula and is refused there.
+
+    Examples
+    --------
+    >>> from softmax_lib.symbolic import Shown, latex
+    >>> latex(Shown(r"\hat{o}_{a}"))
+    '\\hat{o}_{a}'
+    """
+
+    def _latex(self, printer):
+        return self.name
+
+
 _TEXT_SPECIALS = {
     "\\": r"\backslash ", "{": r"\{", "}": r"\}", "#": r"\#", "%": r"\%",
     "&": r"\&", "_": r"\_", "^": r"\hat{}", "~": r"\sim ", "$": r"\$",
@@ -304,7 +346,7 @@ def _assumption_latex(shown) -> str:
 
 
 # ----------------------------------------------------------------------------
-# Derivation
+# Equality
 # ----------------------------------------------------------------------------
 
 
@@ -357,10 +399,104 @@ def are_equal(a, b, *, assuming=None):
     >>> are_equal(2 * total, 2, assuming={total: 1})
     True
     >>> peeled = sp.Sum(y[k], (k, 1, K)) + y[K + 1]
-    >>> print(are_equal(peeled, sp.Sum(y[k], (k, 1, K + 1))))  # true, but undecided
+    >>> are_equal(peeled, sp.Sum(y[k], (k, 1, K + 1)))  # proved for every K
+    True
+    >>> reversed_ = sp.Sum(y[K + 1 - k], (k, 1, K))
+    >>> print(are_equal(total, reversed_))  # true, but undecided
     None
     """
     return compare(a, b, assuming).value
+
+
+# ----------------------------------------------------------------------------
+# Premises: hypotheses and facts
+# ----------------------------------------------------------------------------
+
+
+class Fact:
+    r"""An equation proved by a :class:`Derivation`, cited by its label.
+
+    ``Fact(derivation)`` states that the first expression of ``derivation``
+    (its ``lhs``, or its start) equals its last one.  Another derivation's
+    step may then use it with ``assuming=fact`` (or ``assuming=derivation``);
+    the line shows "by (label)".  A fact proved under hypotheses may be cited
+    only by a derivation that declares the same hypotheses.
+
+    Parameters
+    ----------
+    derivation : Derivation
+        A derivation with at least one proved equality (an ``lhs`` or a step).
+    label : str, optional
+        The equation label the page cites, e.g. ``"eq-shift"``; defaults to
+        the derivation's ``label``.  ``$...$`` parts are set as math.
+
+    Attributes
+    ----------
+    lhs, rhs : sympy.Basic
+        The two sides of the proved equation.
+    label : str
+    hypotheses : tuple
+        The hypotheses under which it was proved.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from softmax_lib.symbolic import Derivation, Fact
+    >>> x = sp.Symbol("x")
+    >>> square = Derivation((x + 1)**2, label="square").step(x**2 + 2*x + 1, "expand")
+    >>> Fact(square).equation
+    Eq((x + 1)**2, x**2 + 2*x + 1)
+    """
+
+    def __init__(self, derivation, label=None):
+        if not isinstance(derivation, Derivation):
+            raise TypeError(f"derivation must be a Derivation, got {type(derivation).__name__}")
+        label = derivation.label if label is None else label
+        if not isinstance(label, str) or not label.strip():
+            raise ValueError("a fact is cited by its equation label: give the Derivation a "
+                             "label= or pass label= to Fact")
+        _reason_latex(label)
+        if derivation.lhs is None and not derivation.steps:
+            raise ValueError("the derivation proves nothing yet: it has no lhs and no step")
+        self.lhs = derivation.lhs if derivation.lhs is not None else derivation.start
+        self.rhs = derivation.result
+        self.label = label
+        self.hypotheses = derivation.hypotheses
+
+    @property
+    def equation(self):
+        """``Eq(lhs, rhs)``, unevaluated."""
+        return sp.Eq(self.lhs, self.rhs, evaluate=False)
+
+    def __repr__(self):
+        return f"Fact({self.label!r}: {sp.sstr(self.lhs)} = {sp.sstr(self.rhs)})"
+
+
+def _hypotheses(hypotheses) -> Assumptions:
+    if hypotheses is None:
+        return Assumptions()
+    if isinstance(hypotheses, (Fact, Derivation)):
+        raise TypeError("hypotheses must be SymPy relations (Eq, <, <=, >, >=, Ne); "
+                        "cite a proved fact in a step with assuming= instead")
+    return parse_assumptions(hypotheses)
+
+
+def _size_text(name, sizes) -> str:
+    """``K = 2, …, 6`` for a run of four or more consecutive sizes, else the list."""
+    sizes = list(sizes)
+    if len(sizes) >= 4 and sizes == list(range(sizes[0], sizes[0] + len(sizes))):
+        return f"{name} = {sizes[0]}, …, {sizes[-1]}"
+    return f"{name} = " + ", ".join(map(str, sizes))
+
+
+def _size_latex(name, sizes) -> str:
+    return latex(sp.Symbol(name)) + " " + _size_text(name, sizes)[len(name) + 1:].replace(
+        "…", r"\dots")
+
+
+# ----------------------------------------------------------------------------
+# Derivation
+# ----------------------------------------------------------------------------
 
 
 class Derivation:
@@ -372,12 +508,18 @@ class Derivation:
         The first expression of the chain.
     lhs : sympy.Expr or sympy.Matrix, optional
         Shown left of the first ``=``, e.g. an unevaluated
-        ``sympy.Derivative``.  Unless ``check_lhs`` is False, ``start`` must
-        equal ``lhs.doit()``.
+        ``sympy.Derivative``.  ``start`` must be proved equal to it.  To
+        introduce a new name for an expression, use :meth:`define`.
     title : str, optional
         Names the derivation in the text form and in error messages.
-    check_lhs : bool, default True
-        Set to False when ``lhs`` is only a label, e.g. ``Symbol('J')``.
+    hypotheses : relation or list of relations, optional
+        What the whole derivation assumes, e.g.
+        ``[sympy.Eq(sympy.Sum(y[k], (k, 1, K)), 1)]`` or ``sympy.Ne(i, j)``.
+        Shown on a first line, "Assume ...".  Only these, and facts proved by
+        other derivations, may be used by a step (``assuming=``).
+    label : str, optional
+        The equation label under which other derivations cite this one
+        (:class:`Fact`); ``$...$`` parts are set as math.
 
     Raises
     ------
@@ -389,6 +531,13 @@ class Derivation:
     Only expressions are stored; the LaTeX is made on demand, so the page
     shows exactly the chain that was checked.  ``Derivation.check_equal`` is
     :func:`are_equal`.
+
+    A step may use a premise only in two ways (``assuming=`` of
+    :meth:`step`): a hypothesis declared for the whole derivation, which the
+    page states at the top, or a :class:`Fact` proved by another
+    derivation, which the line cites by its label.  Any other premise is
+    refused with :class:`StepError`, so no line can rest on an assumption
+    that the page does not state or that was not proved.
 
     Examples
     --------
@@ -410,27 +559,149 @@ class Derivation:
     Traceback (most recent call last):
     ...
     softmax_lib.symbolic.StepError: step 2 (a wrong step) is false: ...
+
+    A hypothesis is declared once and shown at the top:
+
+    >>> x = sp.Symbol("x")
+    >>> d = Derivation(x**2, hypotheses=[sp.Eq(x, 1)])
+    >>> _ = d.step(x, "square of one", assuming=sp.Eq(x, 1))
+    >>> print(d.latex())
+    \begin{aligned}
+    &\text{Assume }{\textstyle x = 1}\text{.} \\
+    x^{2} &= x && \text{square of one}\text{, using }{\textstyle x = 1}\ \checkmark
+    \end{aligned}
+
+    An undeclared premise is refused:
+
+    >>> Derivation(x**2).step(x, "square of one", assuming={x: 1})  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    softmax_lib.symbolic.StepError: step 1 (square of one) uses the premise x = 1, ...
     """
 
     check_equal = staticmethod(are_equal)
 
-    def __init__(self, start, *, lhs=None, title=None, check_lhs=True):
+    def __init__(self, start, *, lhs=None, title=None, hypotheses=None, label=None):
         self.start = _as_sympy(start, "start")
         self.lhs = None if lhs is None else _as_sympy(lhs, "lhs")
         if title is not None and not isinstance(title, str):
             raise TypeError(f"title must be a str, got {type(title).__name__}")
+        if label is not None:
+            if not isinstance(label, str):
+                raise TypeError(f"label must be a str, got {type(label).__name__}")
+            if not label.strip():
+                raise ValueError("label must not be empty")
+            _reason_latex(label)
         self.title = title
+        self.label = label
+        self._premises = _hypotheses(hypotheses)
         self.steps: list[Step] = []
-        if self.lhs is not None and check_lhs:
+        self.is_definition = False
+        self.checked_sizes = None  # (name, sizes, this size) when built by verify_for_sizes
+        if self.lhs is not None:
             verdict = compare(self.lhs, self.start)
             if verdict.value is not True:
                 self._fail(self.lhs, self.start, "start equals lhs", verdict, Assumptions(),
                            where="the start")
 
+    @classmethod
+    def define(cls, name, value, *, title=None, hypotheses=None, label=None):
+        r"""Introduce ``name`` for ``value``; the chain starts ``name := value``.
+
+        Parameters
+        ----------
+        name : str or sympy.Symbol, Indexed or applied Function
+            The new name; it must be an atomic name (see :func:`named`) and
+            must not occur in ``value``.
+        value : sympy.Expr or sympy.Matrix
+            What the name stands for.
+        title, hypotheses, label
+            As for :class:`Derivation`.
+
+        Returns
+        -------
+        Derivation
+            Its ``lhs`` is ``named(name, value)``, usable in later
+            expressions; its first line reads ``name := value``.
+
+        Raises
+        ------
+        StepError
+            When ``name`` is a formula (a definition gives a name, it does
+            not claim an equality).
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> from softmax_lib.symbolic import Derivation
+        >>> a, b = sp.symbols("a b")
+        >>> d = Derivation.define("m", (a + b) / 2).step(a / 2 + b / 2, "split")
+        >>> print(d.latex().splitlines()[1])
+        m &\mathrel{:=} \frac{a}{2} + \frac{b}{2} \\
+        """
+        shown = sp.Symbol(name) if isinstance(name, str) else name
+        value = _as_sympy(value, "value")
+        if not isinstance(shown, _NAME_TYPES) or not _is_name(shown):
+            raise StepError(
+                f"a definition gives a name, but {sp.sstr(shown)} is not an atomic name "
+                "(one symbol, possibly with indices or call brackets)",
+                previous=value, proposed=shown, reason="definition", verdict=None,
+                detail="definition of a formula")
+        if value.has(shown):
+            raise ValueError(f"name {sp.sstr(shown)} must not occur in its own value")
+        derivation = cls(value, title=title, hypotheses=hypotheses, label=label)
+        derivation.lhs = named(shown, value)
+        derivation.is_definition = True
+        return derivation
+
+    @property
+    def hypotheses(self) -> tuple:
+        """The relations declared with ``hypotheses=``."""
+        return self._premises.shown
+
     @property
     def result(self):
         """The last expression of the chain."""
         return self.steps[-1].expr if self.steps else self.start
+
+    @property
+    def fact(self) -> Fact:
+        """The proved equation ``lhs = result`` (or ``start = result``), to cite."""
+        return Fact(self)
+
+    def _premises_of(self, assuming, where):
+        """Check ``assuming=`` against the hypotheses; the Assumptions and the cited labels."""
+        if assuming is None:
+            return Assumptions(), ()
+        items = list(assuming) if isinstance(assuming, (list, tuple)) else [assuming]
+        substitutions, facts, shown, cited = [], [], [], []
+        for item in items:
+            if isinstance(item, Derivation):
+                item = Fact(item)
+            if isinstance(item, Fact):
+                missing = [h for h in item.hypotheses if h not in self.hypotheses]
+                if missing:
+                    raise StepError(
+                        f"{where} cites ({item.label}), which was proved assuming "
+                        + ", ".join(map(sp.sstr, missing))
+                        + "; this derivation does not assume it",
+                        reason=where, verdict=None, detail="fact under other hypotheses")
+                substitutions.append((unwrap(item.lhs), unwrap(item.rhs)))
+                cited.append(item.label)
+                continue
+            parsed = parse_assumptions(item)
+            for relation in parsed.shown:
+                if relation not in self.hypotheses:
+                    declared = ", ".join(map(sp.sstr, self.hypotheses)) or "none"
+                    raise StepError(
+                        f"{where} uses the premise {_relation_text(relation)}, which is "
+                        "neither a hypothesis of this derivation (declared: "
+                        f"{declared}) nor a Fact proved by another derivation",
+                        reason=where, verdict=None, detail="undeclared premise")
+            substitutions.extend(parsed.substitutions)
+            facts.extend(parsed.facts)
+            shown.extend(parsed.shown)
+        return Assumptions(tuple(substitutions), tuple(facts), tuple(shown)), tuple(cited)
 
     def step(self, expr, reason, *, assuming=None):
         """Append ``expr`` after proving it equals :attr:`result`; returns ``self``.
@@ -441,13 +712,20 @@ class Derivation:
             The new expression, in the form to display.
         reason : str
             A short reason; ``$...$`` parts are set as math.
-        assuming : dict, sympy.Eq, relation, or list of these, optional
-            See :func:`are_equal`.  The rendered line says "using ...".
+        assuming : relation, dict, Fact, Derivation, or a list of these, optional
+            The premises this step uses: hypotheses declared with
+            ``hypotheses=`` (an ``Eq`` is substituted, ``{old: new}`` is
+            the same as ``Eq(old, new)``; inequalities are facts for
+            :func:`sympy.refine`, and ``Ne(i, j)`` sets
+            ``KroneckerDelta(i, j)`` to 0), or facts proved by other
+            derivations (their equation is substituted).  The line says
+            "using ..." or "by (label)".
 
         Raises
         ------
         StepError
-            When SymPy refutes the step or cannot decide it.
+            When SymPy refutes the step or cannot decide it, or when a
+            premise is neither a declared hypothesis nor a :class:`Fact`.
         """
         expr = _as_sympy(expr, "expr")
         if not isinstance(reason, str):
@@ -455,12 +733,12 @@ class Derivation:
         if not reason.strip():
             raise ValueError("reason must not be empty")
         _reason_latex(reason)  # reject a malformed reason before checking
-        assumptions = parse_assumptions(assuming)
+        where = f"step {len(self.steps) + 1} ({reason})"
+        assumptions, cited = self._premises_of(assuming, where)
         verdict = compare(self.result, expr, assumptions)
         if verdict.value is not True:
-            self._fail(self.result, expr, reason, verdict, assumptions,
-                       where=f"step {len(self.steps) + 1} ({reason})")
-        self.steps.append(Step(expr, reason, assumptions.shown))
+            self._fail(self.result, expr, reason, verdict, assumptions, where=where)
+        self.steps.append(Step(expr, reason, assumptions.shown, cited))
         return self
 
     def _fail(self, previous, proposed, reason, verdict: Verdict, assumptions, where):
@@ -475,20 +753,36 @@ class Derivation:
                         verdict=verdict.value, detail=verdict.detail)
 
     def latex(self) -> str:
-        r"""The chain as a LaTeX ``aligned`` environment, one step per line."""
+        r"""The chain as a LaTeX ``aligned`` environment, one step per line.
+
+        Only amsmath constructs are used (``aligned``, ``\text``,
+        ``\mathrel``, ``\checkmark`` from amssymb), so MathJax, KaTeX or a
+        build-time renderer typeset it alike.
+        """
         rows = []
         for n, step in enumerate(self.steps):
             note = _reason_latex(step.reason)
             if step.assuming:
                 note += r"\text{, using }" + _assumption_latex(step.assuming)
+            for label in step.cites:
+                note += r"\text{, by (}" + _reason_latex(label) + r"\text{)}"
             line = rf"&= {latex(step.expr)} && {note}\ \checkmark"
             if n == 0 and self.lhs is None:
                 line = latex(self.start) + " " + line
             rows.append(line)
         if self.lhs is not None:
-            rows.insert(0, rf"{latex(self.lhs)} &= {latex(self.start)}")
+            relation = r"\mathrel{:=}" if self.is_definition else "="
+            rows.insert(0, rf"{latex(self.lhs.name if self.is_definition else self.lhs)} "
+                           rf"&{relation} {latex(self.start)}")
         elif not self.steps:
             rows.append(latex(self.start))
+        if self.hypotheses:
+            rows.insert(0, r"&\text{Assume }" + _assumption_latex(self.hypotheses)
+                        + r"\text{.}")
+        if self.checked_sizes is not None:
+            name, sizes, size = self.checked_sizes
+            rows.append(r"&\text{checked for }" + _size_latex(name, sizes)
+                        + r"\text{; shown for }" + latex(sp.Symbol(name)) + f" = {size}")
         return "\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}"
 
     def _repr_latex_(self) -> str:
@@ -496,14 +790,35 @@ class Derivation:
 
     def __repr__(self) -> str:
         head = f"Derivation {self.title!r}" if self.title else "Derivation"
+        if self.label:
+            head += f" ({self.label})"
+        lines = [f"{head}:"]
+        if self.hypotheses:
+            lines.append("  assume " + ", ".join(map(sp.sstr, self.hypotheses)))
         first = sp.sstr(self.start)
         if self.lhs is not None:
-            first = f"{sp.sstr(self.lhs)} = {first}"
-        lines = [f"{head}:", f"  {first}"]
+            shown = self.lhs.name if self.is_definition else self.lhs
+            first = f"{sp.sstr(shown)} {':=' if self.is_definition else '='} {first}"
+        lines.append(f"  {first}")
         for step in self.steps:
             using = f"; using {', '.join(map(sp.sstr, step.assuming))}" if step.assuming else ""
+            using += "".join(f"; by ({label})" for label in step.cites)
             lines.append(f"    = {sp.sstr(step.expr)}    [{step.reason}{using}: verified]")
+        if self.checked_sizes is not None:
+            name, sizes, size = self.checked_sizes
+            lines.append(f"  checked for {_size_text(name, sizes)}; shown for {name} = {size}")
         return "\n".join(lines)
+
+
+def _is_name(shown) -> bool:
+    raw = shown.name if isinstance(shown, sp.Symbol) else ""
+    return is_atomic_tex(sp.latex(shown)) and not _has_operator_outside_brackets(raw)
+
+
+def _relation_text(relation) -> str:
+    if isinstance(relation, sp.Equality):
+        return f"{sp.sstr(relation.lhs)} = {sp.sstr(relation.rhs)}"
+    return sp.sstr(relation)
 
 
 # ----------------------------------------------------------------------------
@@ -512,7 +827,12 @@ class Derivation:
 
 
 class SizeCheck:
-    """The sizes for which :func:`verify_for_sizes` checked a statement.
+    r"""A statement checked for each of a range of sizes, and only for those.
+
+    Prints as ``checked for K = 2, …, 6`` and renders (``_repr_latex_``)
+    the instance for one size followed by the line "checked for
+    :math:`K = 2, \dots, 6`", so a page that shows it cannot claim more than
+    was checked.
 
     Attributes
     ----------
@@ -521,24 +841,51 @@ class SizeCheck:
         What the builder returned for each size (Derivations or pairs).
     name : str
         The size's symbol in the text, ``"K"`` by default.
+    shown : int
+        The size whose instance :meth:`latex` renders.
     """
 
-    def __init__(self, sizes, results, name="K"):
+    def __init__(self, sizes, results, name="K", shown=None):
         self.sizes = tuple(sizes)
         self.results = tuple(results)
         self.name = name
+        self.shown = self.sizes[0] if shown is None else shown
+        if self.shown not in self.sizes:
+            raise ValueError(f"shown must be one of the sizes {self.sizes}, got {shown!r}")
+
+    @property
+    def shown_result(self):
+        """The builder's result for :attr:`shown`."""
+        return self.results[self.sizes.index(self.shown)]
+
+    def latex(self) -> str:
+        """The instance for :attr:`shown`, with the line saying which sizes were checked."""
+        result = self.shown_result
+        if isinstance(result, Derivation):
+            return result.latex()
+        left, right = result
+        return ("\\begin{aligned}\n"
+                f"{latex(left)} &= {latex(right)} \\\\\n"
+                r"&\text{checked for }" + _size_latex(self.name, self.sizes)
+                + r"\text{; shown for }" + latex(sp.Symbol(self.name)) + f" = {self.shown}"
+                + "\n\\end{aligned}")
+
+    def _repr_latex_(self) -> str:
+        return "$$" + self.latex() + "$$"
 
     def __str__(self):
-        return f"verified for {self.name} = " + ", ".join(map(str, self.sizes))
+        return "checked for " + _size_text(self.name, self.sizes)
 
     __repr__ = __str__
 
 
-def verify_for_sizes(builder, sizes=range(2, 7), *, name="K"):
-    """Check a statement for each concrete size.
+def verify_for_sizes(builder, sizes=range(2, 7), *, name="K", shown=None):
+    """Check a statement for each concrete size, and say so wherever it is shown.
 
     For statements that hold for every ``K`` but that SymPy can decide only
-    once ``K`` is a number.
+    once ``K`` is a number.  Where SymPy can decide the general case (sums
+    with a symbolic bound, ``IndexedBase``, ``KroneckerDelta``; see
+    :func:`general_symbols`), prove it with a :class:`Derivation` instead.
 
     Parameters
     ----------
@@ -549,11 +896,15 @@ def verify_for_sizes(builder, sizes=range(2, 7), *, name="K"):
         The sizes to check; positive integers, at least one.
     name : str, default ``"K"``
         The size's symbol in the report.
+    shown : int, optional
+        The size whose instance the report renders; the first by default.
 
     Returns
     -------
     SizeCheck
-        Prints as ``verified for K = 2, 3, 4, 5, 6``.
+        Prints as ``checked for K = 2, …, 6``.  Every Derivation among its
+        results renders with the line "checked for K = 2, …, 6; shown for
+        K = n".
 
     Raises
     ------
@@ -567,10 +918,20 @@ def verify_for_sizes(builder, sizes=range(2, 7), *, name="K"):
     >>> def sums_to_one(K):
     ...     return sum(softmax_vector(logits(K))), 1
     >>> print(verify_for_sizes(sums_to_one, range(2, 5)))
-    verified for K = 2, 3, 4
+    checked for K = 2, 3, 4
+    >>> report = verify_for_sizes(sums_to_one, range(2, 7), shown=2)
+    >>> print(report)
+    checked for K = 2, …, 6
+    >>> print(report.latex())
+    \\begin{aligned}
+    \\frac{e^{z_{1}}}{e^{z_{1}} + e^{z_{2}}} + \\frac{e^{z_{2}}}{e^{z_{1}} + e^{z_{2}}} &= 1 \\\\
+    &\\text{checked for }K = 2, \\dots, 6\\text{; shown for }K = 2
+    \\end{aligned}
     """
     if not callable(builder):
         raise TypeError(f"builder must be callable, got {type(builder).__name__}")
+    if not isinstance(name, str) or not name:
+        raise TypeError("name must be a non-empty str")
     sizes = tuple(sizes)
     if not sizes:
         raise ValueError("sizes must contain at least one size")
@@ -579,6 +940,8 @@ def verify_for_sizes(builder, sizes=range(2, 7), *, name="K"):
             raise TypeError(f"sizes must hold ints, got {type(size).__name__}")
         if size < 1:
             raise ValueError(f"sizes must be positive, got {size}")
+    if shown is not None and shown not in sizes:
+        raise ValueError(f"shown must be one of the sizes {sizes}, got {shown!r}")
     results = []
     for size in sizes:
         try:
@@ -596,11 +959,13 @@ def verify_for_sizes(builder, sizes=range(2, 7), *, name="K"):
                     f"  lhs: {sp.sstr(built[0])}\n  rhs: {sp.sstr(built[1])}",
                     previous=built[0], proposed=built[1], reason=f"{name} = {size}",
                     verdict=verdict.value, detail=verdict.detail, size=size)
-        elif not isinstance(built, Derivation):
+        elif isinstance(built, Derivation):
+            built.checked_sizes = (name, sizes, size)
+        else:
             raise TypeError("builder must return a (lhs, rhs) pair or a Derivation, got "
                             f"{type(built).__name__} for {name} = {size}")
         results.append(built)
-    return SizeCheck(sizes, results, name)
+    return SizeCheck(sizes, results, name, shown)
 
 
 # ----------------------------------------------------------------------------

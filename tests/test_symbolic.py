@@ -90,9 +90,15 @@ def test_jacobian_matrix_form_for_sizes_2_to_6():
     report = verify_for_sizes(build)
     assert isinstance(report, SizeCheck)
     assert report.sizes == (2, 3, 4, 5, 6)
-    assert str(report) == "verified for K = 2, 3, 4, 5, 6"
+    assert str(report) == "checked for K = 2, …, 6"
     assert [r.result.shape for r in report.results] == [(K, K) for K in range(2, 7)]
     assert r"\operatorname{diag}\left(s\right) - s s^{\top}" in report.results[0].latex()
+    # Every instance says, on the page, for which sizes the statement was checked.
+    for size, result in zip(report.sizes, report.results):
+        last = _rows(result)[-1]
+        assert last == (r"&\text{checked for }K = 2, \dots, 6\text{; shown for }K = "
+                        f"{size}")
+        assert "every" not in result.latex()
 
 
 def test_general_k_kronecker_form(g):
@@ -265,23 +271,35 @@ def test_undecided_verdict_never_passes(monkeypatch):
 def test_assumption_sum_of_targets_is_one(g):
     j, k, K, y, s = g.j, g.k, g.K, g.y, g.s
     total = sp.Sum(y[k], (k, 1, K))
-    d = Derivation(sp.Sum(y[k] * (s(j) - sp.KroneckerDelta(j, k)), (k, 1, K)))
+    normalised = sp.Eq(total, 1)
+    d = Derivation(sp.Sum(y[k] * (s(j) - sp.KroneckerDelta(j, k)), (k, 1, K)),
+                   hypotheses=[normalised])
     d.step(s(j) * total - y[j], "split the sum")
     with pytest.raises(StepError):
         Derivation(d.result).step(s(j) - y[j], "the targets sum to one")
-    d.step(s(j) - y[j], "the targets sum to one", assuming={total: 1})
+    # The premise, given ad hoc to a derivation that does not declare it, is refused.
+    with pytest.raises(StepError, match="neither a hypothesis"):
+        Derivation(d.result).step(s(j) - y[j], "the targets sum to one",
+                                  assuming={total: 1})
+    d.step(s(j) - y[j], "the targets sum to one", assuming=normalised)
     assert d.steps[-1].assuming == (sp.Eq(total, 1, evaluate=False),)
-    last = _rows(d)[-1]
-    assert r"\text{, using }{\textstyle \sum_{k=1}^{K} y_{k} = 1}" in last
+    rows = _rows(d)
+    assert rows[0] == r"&\text{Assume }{\textstyle \sum_{k=1}^{K} y_{k} = 1}\text{.} \\"
+    assert r"\text{, using }{\textstyle \sum_{k=1}^{K} y_{k} = 1}" in rows[-1]
     assert "using Eq(Sum(y[k], (k, 1, K)), 1)" in repr(d)
+    assert "assume Eq(Sum(y[k], (k, 1, K)), 1)" in repr(d)
 
 
 def test_assumption_forms(g):
     i, j, s = g.i, g.j, g.s
-    d = Derivation(s(i) * (sp.KroneckerDelta(i, j) - s(j)))
+    d = Derivation(s(i) * (sp.KroneckerDelta(i, j) - s(j)), hypotheses=sp.Ne(i, j))
     d.step(-s(i) * s(j), "off the diagonal", assuming=sp.Ne(i, j))
-    assert r"i \neq j" in _rows(d)[-1]
+    assert r"i \neq j" in _rows(d)[0] and r"i \neq j" in _rows(d)[-1]
+    # A dict {old: new} cites the declared hypothesis Eq(old, new).
+    diagonal = Derivation(s(i) * (sp.KroneckerDelta(i, j) - s(j)), hypotheses=sp.Eq(j, i))
+    diagonal.step(s(i) * (1 - s(i)), r"$\delta_{ii} = 1$", assuming={j: i})
     y1, y2 = sp.symbols("y_1 y_2", real=True)
+    # are_equal is the bare checker: a conditional check, shown on no page.
     assert are_equal(y1 + y2, 1, assuming=[sp.Eq(y1 + y2, 1)]) is True
     assert are_equal(sp.Abs(y1), y1, assuming=[sp.Ge(y1, 0)]) is True
     assert are_equal(sp.Abs(y1), y1) is False
@@ -392,10 +410,14 @@ def test_start_must_equal_lhs():
     Derivation(sp.Derivative(s1, z[0]), lhs=sp.Derivative(s1, z[0]))
     with pytest.raises(StepError, match="start"):
         Derivation(s1 * s1, lhs=sp.Derivative(s1, z[0]))
-    labelled = Derivation(softmax_jacobian_matrix(z), lhs=sp.Symbol("J"), check_lhs=False)
-    assert labelled.lhs == sp.Symbol("J") and labelled.result == labelled.start
+    # The unchecked label flag is gone; a name is introduced with Derivation.define.
+    with pytest.raises(TypeError, match="check_lhs"):
+        Derivation(softmax_jacobian_matrix(z), lhs=sp.Symbol("J"), check_lhs=False)
     with pytest.raises(StepError):
         Derivation(softmax_jacobian_matrix(z), lhs=sp.Symbol("J"))
+    labelled = Derivation.define("J", softmax_jacobian_matrix(z))
+    assert labelled.lhs.name == sp.Symbol("J") and labelled.result == labelled.start
+    assert _rows(labelled)[0].startswith(r"J &\mathrel{:=} ")
 
 
 def test_records_and_accessors():
@@ -405,8 +427,8 @@ def test_records_and_accessors():
     returned = d.step(2 * x, "collect")
     assert returned is d
     (record,) = d.steps
-    expr, reason, assumption = record
-    assert (expr, reason, assumption) == (2 * x, "collect", ())
+    expr, reason, assumption, cites = record
+    assert (expr, reason, assumption, cites) == (2 * x, "collect", (), ())
     assert repr(d).startswith("Derivation 'doubling':")
     with pytest.raises(StepError, match="'doubling'"):
         d.step(3 * x, "wrong")
@@ -418,7 +440,7 @@ def test_named_matrix_as_start_and_custom_size_name():
     d = Derivation(named("J", softmax_jacobian_matrix(z))).step(sp.diag(*s) - s * s.T, "form")
     assert _rows(d)[0].startswith("J &= ")
     report = verify_for_sizes(lambda n: (sum(softmax_vector(logits(n))), 1), [3, 5], name="n")
-    assert str(report) == repr(report) == "verified for n = 3, 5"
+    assert str(report) == repr(report) == "checked for n = 3, 5"
 
 
 def test_check_equal_and_matrices():
@@ -497,7 +519,7 @@ def test_sums_with_clashing_dummy_indices_are_undecided_not_a_crash():
     # search used to raise (StopIteration, ValueError) on such pairs.
     g = general_symbols()
     assert are_equal(g.s(g.k) * g.s(g.i), g.s(g.i) * g.s(g.k)) is True
-    assert are_equal(g.s(g.k) + g.s(g.i), g.s(g.i) * g.s(g.k)) is None
+    assert are_equal(g.s(g.k) + g.s(g.i), g.s(g.i) * g.s(g.k)) is False
     with pytest.raises(StepError):
         Derivation(g.s(g.k) + g.s(g.i)).step(g.s(g.i) * g.s(g.k), "not a valid step")
 

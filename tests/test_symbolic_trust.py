@@ -1,0 +1,383 @@
+"""The verification engine refuses what it cannot vouch for.
+
+Each test here states one way a page could show something false while every
+line carries a check mark, and asserts that the engine raises StepError
+instead: a display name that is really an unchecked formula, a premise that
+is neither stated nor proved, a label presented as a derivation's first line,
+a statement checked for a few sizes presented without saying so.
+"""
+
+import re
+
+import pytest
+import sympy as sp
+
+from softmax_lib.symbolic import (
+    Derivation,
+    Fact,
+    Shown,
+    SizeCheck,
+    StepError,
+    general_symbols,
+    is_atomic_tex,
+    latex,
+    logits,
+    named,
+    softmax_vector,
+    verify_for_sizes,
+)
+
+s1, s2, y1, y2 = sp.symbols("s1 s2 y1 y2", real=True)
+x = sp.Symbol("x", real=True)
+
+
+@pytest.fixture(scope="module")
+def g():
+    return general_symbols()
+
+
+def _rows(derivation):
+    body = derivation.latex().splitlines()
+    assert body[0] == r"\begin{aligned}" and body[-1] == r"\end{aligned}"
+    return body[1:-1]
+
+
+# ----------------------------------------------------------------------------
+# 1. Display names
+# ----------------------------------------------------------------------------
+
+ATOMIC = [
+    "S", "s_{1}", r"\alpha", "e^{z_i}", r"\sigma(x)", r"\sigma{\left(x - 1 \right)}",
+    "H(p, q)", r"D_{\mathrm{KL}}(p \,\|\, q)", r"\operatorname{softmax}(z / T)_1",
+    r"\operatorname{LSE}(z + c\mathbf{1})", r"H(\tfrac{1}{K}, \dots, \tfrac{1}{K})",
+    r"\frac{\partial L}{\partial z_{1}}", r"\frac{\mathrm{d} \sigma}{\mathrm{d} x}",
+    r"\frac{\partial^{2} L}{\partial z_{i} \partial z_{j}}", r"\nabla_u L_{\mathrm{SE}}",
+    r"\lVert J \rVert_{F}", r"\hat{o}_a", r"{\hat{y}}_{k}", r"\tilde{S}", r"\bar{v}",
+    "m_{(ab)c}", "d_{n+1}", "W^{\\top}", "x^{(k)}", "s'", r"\rho_{\delta}'{\left(r \right)}",
+    r"\mathbf{1}", r"\mathcal{L}", r"\ell_{k}", r"\varepsilon",
+]
+
+FORMULAS = [
+    "s_1 - y_1", "L - H", r"\log K - D_{\mathrm{KL}}(p \,\|\, u)", r"v^{\top} J v",
+    r"g \cdot s", r"(X^{\top} G)_{a,c}", r"\left(g^{\top} J\right)_j", r"\log_2 c",
+    r"p_{k} \log_2 p_{k}", "x^2", "x^{2}", "e^{z - m}", "S^{-1}", "1", "0", "2x",
+    "softmax", "a/b", r"\frac{a}{b}", r"\sum_k y_k", "x+1", "-S", r"\exp(x)",
+    r"e^{z_i}e^{z_j}", r"\sqrt{x}", "f(x) + 1", r"\frac{\partial m}{\partial z_{j}} + 1",
+    r"\frac{\partial m}{z_{j}}", "", " ",
+]
+
+
+@pytest.mark.parametrize("tex", ATOMIC)
+def test_atomic_names_are_recognised(tex):
+    assert is_atomic_tex(tex) is True
+
+
+@pytest.mark.parametrize("tex", FORMULAS)
+def test_formulas_are_not_names(tex):
+    assert is_atomic_tex(tex) is False
+
+
+def test_issue_example_false_display_is_refused():
+    # Renders "s1 - y1" for a value that equals it only when y1 + y2 = 1.
+    with pytest.raises(StepError) as caught:
+        named(sp.sympify("s1 - y1"), s1 * (y1 + y2) - y1)
+    assert caught.value.verdict is False
+    assert "display" in str(caught.value)
+
+
+@pytest.mark.parametrize("display", [
+    "s_1 - y_1", sp.Symbol("s_1 - y_1"), Shown("s_{1} - y_{1}"), Shown(r"\log_2 c"),
+    sp.Symbol(r"v^{\top} J v"),
+])
+def test_formula_typed_as_a_name_is_refused_even_when_true(display):
+    # Even for a value it happens to equal: a symbol cannot be checked.
+    with pytest.raises(StepError, match="formula") as caught:
+        named(display, s1 - y1)
+    assert caught.value.verdict is None
+    assert caught.value.proposed is not None
+
+
+@pytest.mark.parametrize("display", [
+    "S", sp.Symbol("S"), Shown(r"\tilde{S}"), sp.IndexedBase("s")[sp.Symbol("i")],
+    sp.Function("sigma")(x), sp.Symbol(r"\frac{\partial L}{\partial z_{1}}"),
+])
+def test_a_name_may_stand_for_any_value(display):
+    total = sp.exp(x) + sp.exp(2 * x) + 1
+    shown = named(display, total)
+    assert shown.is_name is True
+    assert shown.value == total
+
+
+def test_formula_display_is_proved_equal_to_its_value():
+    shown = named(s1 - y1, s1 * (y1 + y2) - y1 * (1 + y2) + y2 * (y1 - s1) + s1 * (1 - y1))
+    assert shown.is_name is False
+    assert latex(shown) == "s_{1} - y_{1}"
+    # Built from names, a formula display reads as the formula.
+    L, H = named("L", x**2), named("H", x)
+    gap = named(L - H, x**2 - x)
+    assert latex(gap) == "L - H"
+    assert latex(2 * gap) == r"2 \left(L - H\right)"
+    assert latex(gap**2) == r"\left(L - H\right)^{2}"
+    assert latex(2 * L) == "2 L"
+    with pytest.raises(StepError, match="is false"):
+        named(L - H, x**2 + x)
+
+
+def test_undecidable_formula_display_is_refused():
+    K = sp.Symbol("K", integer=True, positive=True)
+    k = sp.Symbol("k", integer=True)
+    y = sp.IndexedBase("y")
+    forward = sp.Sum(y[k], (k, 1, K))
+    backward = sp.Sum(y[K + 1 - k], (k, 1, K))  # equal, but SymPy cannot decide it
+    with pytest.raises(StepError, match="could not be verified") as caught:
+        named(backward, forward)
+    assert caught.value.verdict is None
+
+
+def test_number_display_is_a_formula():
+    named(sp.Integer(1), sum(softmax_vector(logits(3))))
+    with pytest.raises(StepError):
+        named(sp.Integer(1), sum(softmax_vector(logits(3))[:2]))
+
+
+def test_matrix_displays():
+    z = logits(2)
+    s = softmax_vector(z)
+    named("s", s)
+    outer = named(s * s.T, sp.Matrix(2, 2, lambda a, b: s[a] * s[b]))
+    assert outer.is_name is False
+    with pytest.raises(StepError):
+        named(s * s.T, sp.diag(*s))
+    with pytest.raises(StepError, match="formula"):
+        named(r"s s^{\top}", s * s.T)
+
+
+def test_display_is_rechecked_when_rebuilt():
+    a = sp.Symbol("a", real=True)
+    shown = named(a + x, x + a)
+    assert shown.xreplace({a: 3}).value == x + 3
+    with pytest.raises(TypeError, match="display"):
+        named(sp.Matrix([1]), x)
+
+
+def test_displays_inside_a_derivation_are_checked():
+    z1, z2 = logits(2)
+    s_1 = softmax_vector((z1, z2))[0]
+    d = Derivation(s_1, lhs=named("s_1", s_1))
+    with pytest.raises(StepError):
+        d.step(named(sp.exp(z1) / (sp.exp(z1) + 1), s_1), "drop $e^{z_2}$")
+    d.step(named(sp.Function("sigma")(z1 - z2), 1 / (1 + sp.exp(z2 - z1))),
+           r"definition of $\sigma$")
+    assert r"\sigma{\left(z_{1} - z_{2} \right)}" in _rows(d)[-1]
+
+
+# ----------------------------------------------------------------------------
+# 2. Premises
+# ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("premise", [{x: 1}, sp.Eq(x, 1), [sp.Eq(x, 1)], sp.Ge(x, 1)])
+def test_undeclared_premise_is_refused(premise):
+    d = Derivation(x**2)
+    with pytest.raises(StepError, match="neither a hypothesis") as caught:
+        d.step(x, "square of one", assuming=premise)
+    assert caught.value.verdict is None
+    assert d.steps == []
+
+
+def test_declared_hypothesis_is_stated_and_used():
+    d = Derivation(x**2, hypotheses=[sp.Eq(x, 1)])
+    with pytest.raises(StepError):
+        d.step(x, "square of one")  # declared, but this step does not use it
+    d.step(x, "square of one", assuming=sp.Eq(x, 1))
+    rows = _rows(d)
+    assert rows[0] == r"&\text{Assume }{\textstyle x = 1}\text{.} \\"
+    assert rows[1] == (r"x^{2} &= x && \text{square of one}\text{, using }"
+                       r"{\textstyle x = 1}\ \checkmark")
+    # a different premise than the declared one is still refused
+    with pytest.raises(StepError, match="neither a hypothesis"):
+        Derivation(x**2, hypotheses=[sp.Eq(x, 1)]).step(0, "zero", assuming=sp.Eq(x, 0))
+
+
+def test_bad_hypotheses_and_premises_are_type_errors():
+    with pytest.raises(TypeError, match="assuming"):
+        Derivation(x, hypotheses=["x = 1"])
+    with pytest.raises(TypeError, match="assuming"):
+        Derivation(x, hypotheses=[sp.Eq(x, x)])  # evaluates to True: not a hypothesis
+    proved = Derivation(x + x, label="double").step(2 * x, "collect")
+    with pytest.raises(TypeError, match="hypotheses"):
+        Derivation(x, hypotheses=proved)
+    with pytest.raises(TypeError, match="assuming"):
+        Derivation(x, hypotheses=[sp.Eq(x, 1)]).step(1, "one", assuming="x = 1")
+
+
+def test_a_fact_from_another_derivation_is_cited_by_label(g):
+    i, j, k, K, z, s = g.i, g.j, g.k, g.K, g.z, g.s
+    S = g.S
+    sums_to_one = (Derivation(sp.Sum(s(k), (k, 1, K)), label="eq-sum-one")
+                   .step(S / S, "common denominator")
+                   .step(sp.Integer(1), "cancel"))
+    fact = sums_to_one.fact
+    assert isinstance(fact, Fact) and fact.label == "eq-sum-one"
+    assert fact.rhs == 1 and fact.hypotheses == ()
+    d = Derivation(s(i) * sp.Sum(s(k), (k, 1, K)))
+    d.step(s(i), "the components sum to one", assuming=sums_to_one)
+    assert _rows(d)[-1].endswith(
+        r"\text{the components sum to one}\text{, by (}\text{eq-sum-one}\text{)}\ \checkmark")
+    assert "by (eq-sum-one)" in repr(d)
+    assert d.steps[-1].cites == ("eq-sum-one",)
+    # Fact(...) with its own label works too
+    again = Derivation(2 * sp.Sum(s(k), (k, 1, K)))
+    again.step(sp.Integer(2), "twice one", assuming=Fact(sums_to_one, label="$(1)$"))
+    assert r"\text{, by (}{\textstyle (1)}\text{)}" in _rows(again)[-1]
+    del i, j, z
+
+
+def test_fact_needs_a_label_and_a_claim():
+    unlabelled = Derivation(x + x).step(2 * x, "collect")
+    with pytest.raises(ValueError, match="label"):
+        Derivation(4 * x).step(2 * (x + x), "split", assuming=unlabelled)
+    with pytest.raises(ValueError, match="proves nothing"):
+        Fact(Derivation(x, label="nothing"))
+    with pytest.raises(TypeError, match="Derivation"):
+        Fact(sp.Eq(x, 1), label="typed")
+    with pytest.raises(ValueError, match="label"):
+        Derivation(x, label="  ")
+
+
+def test_fact_proved_under_hypotheses_needs_them():
+    one = sp.Eq(x, 1)
+    conditional = (Derivation(x**2, hypotheses=[one], label="square")
+                   .step(x, "square of one", assuming=one))
+    with pytest.raises(StepError, match="proved assuming"):
+        Derivation(x**2 + 1).step(x + 1, "by the square", assuming=conditional)
+    d = Derivation(x**2 + 1, hypotheses=[one])
+    d.step(x + 1, "by the square", assuming=conditional)
+    assert d.result == x + 1
+
+
+def test_a_false_fact_cannot_be_built():
+    # A Fact can only come from a Derivation, and a false Derivation cannot be built.
+    with pytest.raises(StepError):
+        Derivation(x**2, label="wrong").step(x, "square")
+
+
+# ----------------------------------------------------------------------------
+# 3. Definitions
+# ----------------------------------------------------------------------------
+
+
+def test_definition_renders_with_colon_equals(g):
+    k, K, y, s = g.k, g.K, g.y, g.s
+    loss = -sp.Sum(y[k] * sp.log(s(k)), (k, 1, K))
+    d = Derivation.define("L", loss, title="cross-entropy")
+    assert d.is_definition and d.lhs.name == sp.Symbol("L") and d.lhs.value == loss
+    d.step(-sp.Sum(y[k] * sp.log(s(k).value), (k, 1, K)), "definition of $s_k$")
+    rows = _rows(d)
+    assert rows[0].startswith(r"L &\mathrel{:=} -")
+    assert rows[1].startswith("&= ")
+    assert "L := " in repr(d)
+    with pytest.raises(StepError):
+        d.step(sp.Integer(0), "wrong")
+    # the defined name can be used later, and differentiates as its value
+    assert sp.diff(d.lhs, g.z[g.j]) == sp.diff(loss, g.z[g.j])
+
+
+@pytest.mark.parametrize("name", ["L - H", sp.Symbol("s_1 - y_1"), x + 1, sp.Integer(2)])
+def test_definition_of_a_formula_is_refused(name):
+    with pytest.raises(StepError, match="not an atomic name"):
+        Derivation.define(name, x**2)
+
+
+def test_definition_name_must_not_occur_in_its_value():
+    p = sp.IndexedBase("p")
+    j = sp.Symbol("j", integer=True)
+    with pytest.raises(ValueError, match="own value"):
+        Derivation.define(x, x + 1)
+    with pytest.raises(ValueError, match="own value"):
+        Derivation.define(p[j], 2 * p[j])
+    Derivation.define(sp.Function("f")(x), x**2).step(x * x, "as a product")
+
+
+# ----------------------------------------------------------------------------
+# 4. Sizes
+# ----------------------------------------------------------------------------
+
+
+def _sums_to_one(K):
+    return sum(softmax_vector(logits(K))), sp.Integer(1)
+
+
+def test_size_check_renders_the_sizes_it_checked():
+    report = verify_for_sizes(_sums_to_one)
+    text = report._repr_latex_()
+    assert text.startswith("$$") and text.endswith("$$")
+    assert r"\text{checked for }K = 2, \dots, 6\text{; shown for }K = 2" in text
+    assert not re.search(r"every|all\s+K", text)
+    assert str(report) == "checked for K = 2, …, 6"
+    shown = verify_for_sizes(_sums_to_one, range(2, 5), shown=3)
+    assert shown.shown == 3 and shown.shown_result[0] == _sums_to_one(3)[0]
+    assert r"\text{checked for }K = 2, 3, 4\text{; shown for }K = 3" in shown.latex()
+    assert str(verify_for_sizes(_sums_to_one, [2, 3, 5, 6, 7, 8])) == (
+        "checked for K = 2, 3, 5, 6, 7, 8")
+    with pytest.raises(ValueError, match="shown"):
+        verify_for_sizes(_sums_to_one, range(2, 4), shown=5)
+    with pytest.raises(ValueError, match="shown"):
+        SizeCheck((2, 3), (None, None), shown=4)
+
+
+def test_derivations_checked_for_sizes_carry_the_note():
+    def build(K):
+        z = logits(K)
+        return Derivation(sum(softmax_vector(z))).step(sp.Integer(1), "common denominator")
+
+    report = verify_for_sizes(build, range(3, 8), shown=4, name="n")
+    assert report.latex() == report.results[1].latex()
+    assert _rows(report.results[1])[-1] == (
+        r"&\text{checked for }n = 3, \dots, 7\text{; shown for }n = 4")
+    assert "checked for n = 3, …, 7; shown for n = 4" in repr(report.results[1])
+    # a derivation built outside verify_for_sizes makes no claim about sizes
+    assert "checked" not in build(3).latex()
+
+
+def test_general_k_sum_with_shifted_bound_is_decided(g):
+    # The general case is proved, not sampled: peeling the last term off a sum
+    # whose upper bound is K + 1 is exact for every K.
+    k, K, y = g.k, g.K, g.y
+    n = sp.Symbol("n", integer=True)
+    whole = sp.Sum(y[n], (n, 1, K + 1))
+    d = Derivation(whole).step(sp.Sum(y[n], (n, 1, K)) + y[K + 1], "take out the last term")
+    assert d.result.has(sp.Sum)
+    with pytest.raises(StepError, match="is false"):
+        Derivation(whole).step(sp.Sum(y[n], (n, 1, K)) + y[K], "off by one")
+    del k
+
+
+# ----------------------------------------------------------------------------
+# 5. Standard LaTeX only
+# ----------------------------------------------------------------------------
+
+# Commands of LaTeX, amsmath and amssymb that the renderings may use.
+STANDARD = {
+    "begin", "end", "text", "textstyle", "checkmark", "mathrel", "dots", "frac",
+    "partial", "sum", "left", "right", "log", "operatorname", "delta", "neq", "top",
+    "mathrm", "sigma", "le", "leq", "ge", "geq",
+}
+
+
+def test_renderings_use_only_standard_latex(g):
+    i, j, k, K, z, y, s = g.i, g.j, g.k, g.K, g.z, g.y, g.s
+    total = sp.Sum(y[k], (k, 1, K))
+    d = Derivation.define("L", -sp.Sum(y[k] * sp.log(s(k)), (k, 1, K)),
+                          hypotheses=[sp.Eq(total, 1), sp.Ne(i, j)], label="eq-ce")
+    d.step(-sp.Sum(y[k] * sp.log(s(k).value), (k, 1, K)), "definition of $s_k$")
+    e = Derivation(sp.Derivative(d.lhs, z[j]), hypotheses=[sp.Eq(total, 1)])
+    e.step(sp.diff(d.lhs.value, z[j]), "differentiate", assuming=sp.Eq(total, 1))
+    report = verify_for_sizes(_sums_to_one)
+    text = "\n".join([d.latex(), e.latex(), report.latex()])
+    commands = set(re.findall(r"\\([A-Za-z]+)", text))
+    assert commands <= STANDARD, commands - STANDARD
+    for rendering in (d.latex(), e.latex(), report.latex()):
+        assert rendering.count(r"\begin{aligned}") == rendering.count(r"\end{aligned}") == 1
+        assert rendering.count("{") == rendering.count("}")
+    del i
