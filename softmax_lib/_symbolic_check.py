@@ -3,8 +3,12 @@
 This module decides whether two SymPy expressions are equal, and keeps the
 "display name" wrappers (:class:`Named`, :class:`NamedMatrix`) that let a
 derivation show ``s_i`` while the checker works with the expression it stands
-for.  The public entry points live in :mod:`softmax_lib.symbolic`; this
-module is private.
+for.  A wrapper checks its display when it is built (:func:`check_display`):
+an atomic name (:func:`is_atomic_tex`) may stand for any value, a formula must
+be a SymPy expression proved equal to the value, and anything else raises
+:class:`StepError`, which lives here so that the wrappers can raise it.  The
+public entry points live in :mod:`softmax_lib.symbolic`; this module is
+private.
 
 A verdict is three-valued:
 
@@ -405,7 +409,10 @@ def check_display(display, value) -> bool:
             f"  value: {sp.sstr(value)}",
             previous=value, proposed=display, reason="display", verdict=None,
             detail="formula typed as a name")
-    verdict = compare(display, value)
+    compared = display
+    if _is_matrix(display) and not _is_matrix(value) and display.shape == (1, 1):
+        compared = sp.ImmutableMatrix(display.as_explicit())[0, 0]  # v^T J v is a number
+    verdict = compare(compared, value)
     if verdict.value is not True:
         status = "is false" if verdict.value is False else "could not be verified by SymPy"
         raise StepError(
@@ -440,9 +447,12 @@ class Named(sp.Expr):
         value = sp.sympify(value, strict=True)
         if not isinstance(value, sp.Expr) or isinstance(value, MatrixExpr):
             raise TypeError(f"value must be a scalar SymPy expression, got {type(value).__name__}")
-        if not isinstance(name, sp.Expr) or isinstance(name, MatrixExpr):
-            raise TypeError(f"display must be a str or a scalar SymPy expression, got "
-                            f"{type(name).__name__}")
+        if isinstance(name, MatrixBase):
+            name = sp.ImmutableMatrix(name)
+        if not isinstance(name, (sp.Expr, MatrixBase)) or (
+                getattr(name, "is_Matrix", False) and name.shape != (1, 1)):
+            raise TypeError("display must be a str, a scalar SymPy expression or a 1 x 1 "
+                            f"matrix expression such as v.T * J * v, got {sp.sstr(name)}")
         obj = sp.Expr.__new__(cls, name, value)
         obj._is_name = check_display(name, value)
         return obj
@@ -694,44 +704,59 @@ def _is_matrix(expr):
     return isinstance(expr, (MatrixBase, MatrixExpr))
 
 
-_BOUND = "_sum_index_"  # canonical names of summation variables: _sum_index_0, 1, ...
+_BOUND = "_sum_index_"  # canonical names of summation variables, by nesting depth
 
 
-def _canonical_variable(summand):
-    """A bound-variable name one level above every canonical sum inside ``summand``."""
-    level = 0
-    for inner in summand.atoms(sp.Sum):
-        for variable, *_ in inner.limits:
-            if getattr(variable, "name", "").startswith(_BOUND):
-                level = max(level, int(variable.name[len(_BOUND):]) + 1)
-    return sp.Symbol(f"{_BOUND}{level}", integer=True)
+def _rename_bound(expr, depth=0):
+    """Rename every summation variable after its nesting depth, outermost first.
+
+    ``\\sum_k e^{z_k}`` and ``\\sum_l e^{z_l}`` both become a sum over
+    ``_sum_index_0``; a sum inside it runs over ``_sum_index_1``, and so on,
+    so an inner name never captures an outer one.  A sum over several
+    limits is written as nested sums first.
+    """
+    if isinstance(expr, sp.Sum) and expr.has_finite_limits is True:
+        body, limits = expr.function, list(expr.limits)
+        for inner in limits[:-1]:  # the first limit is the innermost sum
+            body = sp.Sum(body, inner)
+        variable, lower, upper = limits[-1]
+        renamed = sp.Symbol(f"{_BOUND}{depth}", integer=True)
+        body = _rename_bound(body.xreplace({variable: renamed}), depth + 1)
+        return sp.Sum(body, (renamed, lower, upper))
+    if not expr.args or isinstance(expr, (sp.Idx, sp.Indexed, sp.IndexedBase)):
+        return expr
+    args = [_rename_bound(arg, depth) for arg in expr.args]
+    return expr if args == list(expr.args) else expr.func(*args)
 
 
 def _normal_sum(total):
-    """A finite sum in normal form: from 1, peeled, split, factors out, bound variable renamed.
+    """A finite sum in normal form: from 1, peeled, split, factors taken out.
 
-    * A sum over several limits is nested, innermost first.
+    * A sum over several limits is treated one limit at a time, innermost
+      first (SymPy writes nested sums as one sum with several limits).
     * A sum over a plain symbol is shifted to start at 1.
     * An upper bound ``U + c`` (``c`` a small nonzero integer, ``U`` symbolic)
       becomes ``U``, with the terms for ``U + 1, ..., U + c`` added (or those
-      for ``U, ..., U + c + 1`` subtracted when ``c < 0``).  SymPy's sums
+      for ``U + c + 1, ..., U`` subtracted when ``c < 0``).  SymPy's sums
       follow Karr's convention, :math:`\\sum_{1}^{U} + \\sum_{U+1}^{U+c} =
       \\sum_{1}^{U+c}` for every integer ``U``, so this is exact.
     * ``Sum(c*f + g)`` -> ``c*Sum(f) + Sum(g)`` for factors ``c`` free of the
       index.  SymPy does not take a factor out of a sum when that factor holds
       another sum over a bound variable of the same name
       (``y_k / \\sum_k e^{z_k}``); this does, which is exact for finite sums.
-    * The bound variable gets a canonical name that depends only on how deep
-      sums nest inside the summand, so ``\\sum_k e^{z_k}`` and
-      ``\\sum_l e^{z_l}`` become the same expression.
+
+    The bound variables are renamed afterwards (:func:`_rename_bound`).
     """
     if total.has_finite_limits is not True:
         return total  # splitting an infinite series could split a convergent one
-    if len(total.limits) > 1:
-        inner = _normal_sum(sp.Sum(total.function, total.limits[0]))
-        return _normal_sum(sp.Sum(inner, *total.limits[1:]))
-    variable, lower, upper = total.limits[0]
-    summand = total.function
+    expr = total.function
+    for limit in total.limits:
+        expr = _normal_single(expr, *limit)
+    return expr
+
+
+def _normal_single(summand, variable, lower, upper):
+    """The normal form of ``Sum(summand, (variable, lower, upper))``; see :func:`_normal_sum`."""
     if lower != 1 and not isinstance(variable, sp.Idx):
         # Shift the index to start at 1, so that re-indexed sums compare equal.
         summand = summand.xreplace({variable: variable + lower - 1})
@@ -751,10 +776,7 @@ def _normal_sum(total):
         outside, inside = [], []
         for factor in sp.Mul.make_args(term):
             (inside if variable in factor.free_symbols else outside).append(factor)
-        inside = sp.Mul(*inside)
-        renamed = _canonical_variable(inside)
-        pieces.append(sp.Mul(*outside)
-                      * sp.Sum(inside.xreplace({variable: renamed}), (renamed, lower, upper)))
+        pieces.append(sp.Mul(*outside) * sp.Sum(sp.Mul(*inside), (variable, lower, upper)))
     return sp.Add(*pieces) + peeled
 
 
@@ -774,6 +796,36 @@ def _substitute(expr, pairs):
     return expr
 
 
+# What SymPy's own algorithms raise when they fail on an expression (rather than on
+# bad input): such a failure leaves a comparison undecided, it never decides it.
+_SYMPY_FAILURES = (StopIteration, RecursionError, TypeError, ValueError, NotImplementedError,
+                   AttributeError, IndexError, KeyError, ZeroDivisionError)
+
+
+def _normal_form(expr):
+    """Unwrap names, evaluate unevaluated objects, put sums in normal form.
+
+    ``.doit()`` can bring out new sums (the logarithm of a product) or merge
+    nested ones, so the sums are normalised until nothing changes (a few
+    rounds at most); then their bound variables are renamed canonically.
+    """
+    expr = unwrap(sp.sympify(expr, strict=True)).doit()
+    for _ in range(4):
+        if not expr.has(sp.Sum):
+            return expr
+        normal = expr.replace(lambda e: isinstance(e, sp.Sum), _normal_sum)
+        try:
+            normal = normal.doit()
+        except _SYMPY_FAILURES:
+            # SymPy's summation can fail inside its own solvers (a raw
+            # StopIteration in its telescoping-sum search); keep the sums as they are.
+            pass
+        if normal == expr:
+            break
+        expr = normal
+    return _rename_bound(expr)
+
+
 def _normalize(expr, assumptions: Assumptions):
     """Unwrap names, apply substitutions, evaluate unevaluated objects."""
     expr = unwrap(sp.sympify(expr, strict=True))
@@ -781,11 +833,14 @@ def _normalize(expr, assumptions: Assumptions):
     # Patterns such as Sum(y[k], (k, 1, K)) are matched before .doit() can
     # rewrite them; plain symbols wait until derivatives have been taken.
     expr = _substitute(expr, [p for p in pairs if not isinstance(p[0], (sp.Symbol, sp.Idx))])
-    expr = expr.doit()
-    if expr.has(sp.Sum):
-        expr = expr.replace(lambda e: isinstance(e, sp.Sum), _normal_sum).doit()
+    expr = _normal_form(expr)
     if pairs:
-        expr = _substitute(expr, pairs).doit()
+        # Then the patterns in the same normal form as the expression (a sum
+        # that only appears once the summand is split, with its bound variable
+        # renamed), and the plain symbols.  Each pair is an equality, and the
+        # normal form equals what it came from, so the substitution is exact.
+        normal = [(_normal_form(old), _normal_form(new)) for old, new in pairs]
+        expr = _substitute(_substitute(expr, pairs), normal).doit()
     if isinstance(expr, MatrixExpr):
         expr = expr.as_explicit().doit()
     if isinstance(expr, MatrixBase):
@@ -838,12 +893,30 @@ def _scalar_verdict(a, b, facts, numeric_refutation: bool) -> Verdict:
         witness = _counterexample(a, b, facts)
         if witness is not None:
             return Verdict(False, f"the two sides differ at {witness}")
-    simplified = sp.simplify(_refine(difference, facts))
+    try:
+        simplified = sp.simplify(_refine(difference, facts))
+    except _SYMPY_FAILURES:
+        # SymPy's simplify can fail inside its own sum_combine (a raw
+        # StopIteration): one fewer way to prove, never a proof.
+        simplified = difference
     if _is_zero(simplified, facts):
         return Verdict(True, "simplify gives 0")
+    if simplified.has(sp.Sum):
+        # simplify can bring out new sums (the log of a product) under their
+        # original bound names: normalise them like the rest and try again
+        try:
+            if _is_zero(sp.simplify(_normal_form(simplified)), facts):
+                return Verdict(True, "simplify gives 0")
+        except _SYMPY_FAILURES:
+            pass
     for form in _EXTRA_FORMS:
         try:
-            rewritten = sp.simplify(form(difference))
+            rewritten = form(difference)
+            if rewritten.has(sp.Sum):
+                # a rewrite can bring out new sums (expand_log of a product):
+                # put them in the same normal form as the rest
+                rewritten = _normal_form(rewritten)
+            rewritten = sp.simplify(rewritten)
         except Exception:  # a rewrite that fails is one fewer way to prove, not a proof
             continue
         if _is_zero(rewritten, facts):
@@ -872,8 +945,11 @@ def compare(a, b, assuming=None) -> Verdict:
     b = sp.sympify(b, strict=True)
     if a == b:
         return Verdict(True, "structurally equal")
-    a = _normalize(a, assumptions)
-    b = _normalize(b, assumptions)
+    try:
+        a = _normalize(a, assumptions)
+        b = _normalize(b, assumptions)
+    except _SYMPY_FAILURES as error:
+        return Verdict(None, f"SymPy failed while evaluating the sides ({type(error).__name__})")
     facts = list(assumptions.facts) + _index_facts(a, b)
     # A point that violates a substitution cannot be told apart from a true
     # counterexample, so numeric refutation is used only without substitutions.

@@ -99,7 +99,12 @@ author built: use :func:`named` to show ``s_i`` or ``S`` for a longer value
 (the checker sees the value), ``sympy.Derivative(...)`` (unevaluated by
 default) for derivatives, which print as
 :math:`\frac{\partial s_i}{\partial z_j}`, and ``sympy.UnevaluatedExpr`` or
-``evaluate=False`` to keep a form SymPy would rewrite.  A sum built with
+``evaluate=False`` to keep a form SymPy would rewrite; a factor can also be
+kept as written with ``named(expr, expr)`` (a formula display, checked like
+any other), and :func:`log2` prints :math:`\log_2 x` where ``sympy.log(x, 2)``
+would print a quotient.  A sign inside an ``UnevaluatedExpr`` factor is
+bracketed, since SymPy would print ``UnevaluatedExpr(-1/N) * log(y)`` as a
+difference.  A sum built with
 ``evaluate=False`` whose terms are not in SymPy's canonical order prints them
 in the order given; other sums print in SymPy's order, led by a positive
 term (``\delta_{ij} - s_j`` rather than ``-s_j + \delta_{ij}``).  Reasons are
@@ -171,6 +176,7 @@ __all__ = [
     "indexed_softmax",
     "is_atomic_tex",
     "latex",
+    "log2",
     "log_sum_exp",
     "logits",
     "named",
@@ -225,10 +231,18 @@ class _Printer(LatexPrinter):
         return super()._needs_brackets(expr)
 
     def _needs_mul_brackets(self, expr, first=False, last=False):
+        if isinstance(expr, sp.UnevaluatedExpr):
+            # SymPy prints UnevaluatedExpr(-1/N) * log(x) as "\log x - \frac{1}{N}",
+            # which reads as a difference: bracket a factor that carries a sign.
+            inner = expr.args[0]
+            return (inner.could_extract_minus_sign()
+                    or super()._needs_mul_brackets(inner, first=first, last=last))
         if isinstance(expr, (Named, NamedMatrix)):
             return not expr.is_name and super()._needs_mul_brackets(
                 expr.name, first=first, last=last)
-        return super()._needs_mul_brackets(expr, first=first, last=last)
+        # SymPy brackets a factor that "has" a Sum; decide on what is printed,
+        # not on the values hidden behind names (log p_k, not log of a sum).
+        return super()._needs_mul_brackets(_as_displayed(expr), first=first, last=last)
 
     def _needs_add_brackets(self, expr):
         if isinstance(expr, (Named, NamedMatrix)):
@@ -270,6 +284,17 @@ class _Printer(LatexPrinter):
         return terms
 
 
+def _as_displayed(expr):
+    """``expr`` with every scalar name replaced by its display (for layout decisions)."""
+    names = expr.atoms(Named) if isinstance(expr, sp.Basic) else set()
+    if not names:
+        return expr
+    try:
+        return expr.xreplace({w: w.name for w in names})
+    except (TypeError, ValueError):  # a display that cannot stand in this position
+        return expr
+
+
 def latex(expr) -> str:
     """LaTeX for ``expr`` as a :class:`Derivation` prints it.
 
@@ -301,6 +326,57 @@ class Shown(sp.Symbol):
 
     def _latex(self, printer):
         return self.name
+
+
+class log2(sp.Function):  # noqa: N801 (a SymPy function, named like sympy.log)
+    r"""The base-2 logarithm, printed :math:`\log_2 x` and checked as ``log(x)/log(2)``.
+
+    SymPy prints ``sympy.log(x, 2)`` as :math:`\frac{\log x}{\log 2}`.
+    ``log2(x)`` stays as written when built and prints as :math:`\log_2 x`;
+    ``.doit()``, which the checker applies before comparing, turns it into
+    ``log(x)/log(2)``, so a step or a display that uses it is checked like
+    any other expression.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from softmax_lib.symbolic import are_equal, latex, log2
+    >>> p = sp.Symbol("p", positive=True)
+    >>> latex(log2((1 - p) / p))
+    '\\log_{2} \\frac{1 - p}{p}'
+    >>> are_equal(log2(8 * p), 3 + log2(p))
+    True
+    """
+
+    nargs = 1
+
+    @classmethod
+    def eval(cls, arg):
+        return None  # keep the form the author built
+
+    def doit(self, deep=True, **hints):
+        arg = self.args[0].doit(deep=deep, **hints) if deep else self.args[0]
+        return sp.log(arg) / sp.log(2)
+
+    def fdiff(self, argindex=1):
+        return 1 / (self.args[0] * sp.log(2))
+
+    def _eval_rewrite_as_log(self, arg, **kwargs):
+        return sp.log(arg) / sp.log(2)
+
+    def _eval_evalf(self, prec):
+        return (sp.log(self.args[0]) / sp.log(2))._eval_evalf(prec)
+
+    def _latex(self, printer, exp=None):
+        arg = self.args[0]
+        tex = printer._print(arg)
+        # Brackets always, as SymPy sets log: in a product the factors may be
+        # printed after it.  A fraction shows its own extent.
+        if not (isinstance(arg, sp.Mul) and sp.fraction(arg)[1] != 1):
+            tex = r"\left(" + tex + r"\right)"
+        if exp is not None:
+            return rf"\left(\log_{{2}} {tex}\right)^{{{exp}}}"
+        return rf"\log_{{2}} {tex}"
 
 
 _TEXT_SPECIALS = {
@@ -432,8 +508,10 @@ class Fact:
 
     Attributes
     ----------
-    lhs, rhs : sympy.Basic
-        The two sides of the proved equation.
+    lhs : sympy.Basic
+        The first side of the proved equation.
+    rhs : sympy.Basic
+        The last side of the proved equation.
     label : str
     hypotheses : tuple
         The hypotheses under which it was proved.
@@ -855,11 +933,11 @@ class SizeCheck:
 
     @property
     def shown_result(self):
-        """The builder's result for :attr:`shown`."""
+        """The builder's result for the size ``shown``."""
         return self.results[self.sizes.index(self.shown)]
 
     def latex(self) -> str:
-        """The instance for :attr:`shown`, with the line saying which sizes were checked."""
+        """The instance for the size ``shown``, with the line saying which sizes were checked."""
         result = self.shown_result
         if isinstance(result, Derivation):
             return result.latex()

@@ -21,6 +21,7 @@ from softmax_lib.symbolic import (
     general_symbols,
     is_atomic_tex,
     latex,
+    log2,
     logits,
     named,
     softmax_vector,
@@ -79,10 +80,16 @@ def test_formulas_are_not_names(tex):
 
 def test_issue_example_false_display_is_refused():
     # Renders "s1 - y1" for a value that equals it only when y1 + y2 = 1.
+    value = sp.sympify("s1*(y1 + y2) - y1")
     with pytest.raises(StepError) as caught:
-        named(sp.sympify("s1 - y1"), s1 * (y1 + y2) - y1)
+        named(sp.sympify("s1 - y1"), value)
     assert caught.value.verdict is False
     assert "display" in str(caught.value)
+    # The same display is accepted where it is true: the check is a real one.
+    true_value = value.subs(sp.Symbol("y2"), 1 - sp.Symbol("y1"))
+    assert named(sp.sympify("s1 - y1"), true_value).is_name is False
+    with pytest.raises(StepError):
+        named(s1 - y1, s1 * (y1 + y2) - y1)  # real symbols, as a chapter builds them
 
 
 @pytest.mark.parametrize("display", [
@@ -157,7 +164,9 @@ def test_display_is_rechecked_when_rebuilt():
     shown = named(a + x, x + a)
     assert shown.xreplace({a: 3}).value == x + 3
     with pytest.raises(TypeError, match="display"):
-        named(sp.Matrix([1]), x)
+        named(sp.eye(2), x)
+    with pytest.raises(StepError, match="is false"):
+        named(sp.Matrix([1]), x)  # a 1 x 1 display is compared as the number it is
 
 
 def test_displays_inside_a_derivation_are_checked():
@@ -381,3 +390,110 @@ def test_renderings_use_only_standard_latex(g):
         assert rendering.count(r"\begin{aligned}") == rendering.count(r"\end{aligned}") == 1
         assert rendering.count("{") == rendering.count("}")
     del i
+
+
+# ----------------------------------------------------------------------------
+# Forms that displays needed: log base 2, 1 x 1 products, signed factors
+# ----------------------------------------------------------------------------
+
+
+def test_log2_prints_as_written_and_is_checked():
+    p = sp.Symbol("p", positive=True)
+    assert latex(log2(p)) == r"\log_{2} \left(p\right)"
+    assert latex(log2((1 - p) / p)) == r"\log_{2} \frac{1 - p}{p}"
+    assert latex(log2(p) ** 2) == r"\left(\log_{2} \left(p\right)\right)^{2}"
+    d = Derivation(sp.log(8 * p, 2)).step(3 + log2(p), "$\\log_2 8 = 3$")
+    assert r"&= \log_{2} \left(p\right) + 3 &&" in d.latex()
+    with pytest.raises(StepError, match="is false"):
+        Derivation(sp.log(8 * p, 2)).step(2 + log2(p), "wrong")
+    assert sp.diff(log2(p), p) == 1 / (p * sp.log(2))
+    assert abs(float(log2(sp.Integer(8)).evalf()) - 3.0) < 1e-12
+
+
+def test_one_by_one_matrix_display(g):
+    z = logits(3)
+    s = softmax_vector(z)
+    v = sp.Matrix(sp.symbols("v1:4", real=True))
+    J = sp.diag(*s) - s * s.T
+    v_name, J_name = named("v", v), named("J", J)
+    quadratic = named(v_name.T * J_name * v_name, (v.T * J * v)[0, 0])
+    assert latex(quadratic) == r"v^{\top} J v"
+    with pytest.raises(StepError, match="is false"):
+        named(v_name.T * J_name * v_name, (v.T * v)[0, 0])
+
+
+def test_signed_unevaluated_factor_is_bracketed():
+    N = sp.Symbol("N", positive=True)
+    y = sp.Symbol("y", positive=True)
+    # Without brackets SymPy prints "\log y - \frac{1}{N}", which reads as a difference.
+    assert latex(sp.UnevaluatedExpr(-1 / N) * sp.log(y)) == (
+        r"\log{\left(y \right)} \left(- \frac{1}{N}\right)")
+    assert latex(named(-1 / N, -1 / N) * sp.log(y)) == r"- \frac{1}{N} \log{\left(y \right)}"
+
+
+# ----------------------------------------------------------------------------
+# The checker: premises in normal form, SymPy failures, nested sums
+# ----------------------------------------------------------------------------
+
+
+def test_hypothesis_applies_to_a_sum_that_appears_only_after_splitting(g):
+    j, k, K, y, s = g.j, g.k, g.K, g.y, g.s
+    normalised = sp.Eq(sp.Sum(y[k], (k, 1, K)), 1)
+    d = Derivation(sp.Sum(y[k] * (s(j) - sp.KroneckerDelta(j, k)), (k, 1, K)),
+                   hypotheses=[normalised])
+    d.step(s(j) - y[j], "split, and the targets sum to 1", assuming=normalised)
+    with pytest.raises(StepError):
+        Derivation(d.start).step(s(j) - y[j], "no premise")
+
+
+def test_sums_over_renamed_indices_are_equal(g):
+    K, z = g.K, g.z
+    k, l = sp.Idx("k", (1, K)), sp.Idx("l", (1, K))
+    Derivation(sp.Sum(sp.exp(z[k]), (k, 1, K)) / sp.Sum(sp.exp(z[l]), (l, 1, K))).step(
+        sp.Integer(1), "the same sum")
+    n = sp.Symbol("n", integer=True)
+    N = sp.Symbol("N", integer=True, positive=True)
+    x = sp.IndexedBase("x")
+    double = sp.Sum(x[n, k], (k, 1, K), (n, 1, N))
+    swapped_names = sp.Sum(x[l, n].xreplace({}), (l, 1, K))  # a different sum
+    Derivation(double).step(sp.Sum(sp.Sum(x[n, l], (l, 1, K)), (n, 1, N)), "rename $k$")
+    with pytest.raises(StepError):
+        Derivation(double).step(sp.Sum(swapped_names, (n, 1, N)), "swap the indices")
+
+
+def test_log_of_a_product_of_products(g):
+    K = g.K
+    N = sp.Symbol("N", integer=True, positive=True)
+    n, k = sp.Idx("n", (1, N)), sp.Idx("k", (1, K))
+    y = sp.IndexedBase("y", real=True)
+    p = sp.IndexedBase("p", positive=True)
+    row = sp.Product(p[n, k] ** y[n, k], (k, 1, K))
+    d = Derivation(sp.log(sp.Product(row, (n, 1, N))))
+    d.step(sp.Sum(sp.log(row), (n, 1, N)), "log of a product")
+    d.step(sp.Sum(y[n, k] * sp.log(p[n, k]), (k, 1, K), (n, 1, N)), "log of a power")
+
+
+def test_a_failure_inside_sympy_leaves_the_step_undecided(monkeypatch):
+    from softmax_lib import _symbolic_check
+
+    def broken(expr, assumptions):
+        raise StopIteration  # what SymPy's summation raises on some inputs
+
+    monkeypatch.setattr(_symbolic_check, "_normalize", broken)
+    with pytest.raises(StepError, match="could not be verified") as caught:
+        Derivation(x**2 - 1).step((x - 1) * (x + 1), "factor")
+    assert caught.value.verdict is None
+    assert "SymPy failed" in caught.value.detail
+
+
+def test_brackets_follow_the_display_not_the_hidden_value(g):
+    # A name whose value holds a sum is printed as a name: no brackets around
+    # log p_k or around a derivative of s_i in a product.
+    k, K, y = g.k, g.K, g.y
+    p_k = named(sp.IndexedBase("p")[k], g.s(k).value)
+    assert latex(y[k] * sp.log(p_k)) == r"\log{\left(p_{k} \right)} y_{k}"
+    product = sp.Derivative(g.s(g.i), g.z[g.j]) * y[g.i]
+    assert latex(product) == r"\frac{\partial s_{i}}{\partial z_{j}} y_{i}"
+    # a real sum in a product is still bracketed where SymPy brackets it
+    assert latex(sp.Sum(y[k], (k, 1, K)) * sp.log(p_k)) == (
+        r"\log{\left(p_{k} \right)} \sum_{k=1}^{K} y_{k}")
