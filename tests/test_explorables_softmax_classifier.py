@@ -29,7 +29,7 @@ def setting():
     train = (rng.normal(size=(30, 2)), rng.integers(0, 3, size=30))
     held = (rng.normal(size=(12, 2)), rng.integers(0, 3, size=12))
     mean, std = np.array([3.7, 1.2]), np.array([1.7, 0.75])
-    ex = clf.training_regions(snapshots, train, held, mean=mean, std=std,
+    ex = clf.regions_explorable(snapshots, train, held, mean=mean, std=std,
                               species=SPECIES, epochs=EPOCHS)
     return ex, snapshots, train, held, mean, std
 
@@ -95,18 +95,65 @@ def test_grid_default_and_size_budget(setting):
     assert len(gzip.compress(json.dumps(ex.spec).encode())) <= 40_000
 
 
-def test_the_chapter_explorable_fits_the_budget():
-    """The explorable as the chapter builds it: real iris data, 12 snapshots."""
+@pytest.fixture(scope="module")
+def chapter():
+    return clf.training_regions()
+
+
+def _chapter_model():
+    """The chapter's split and training, written out here independently of the module."""
     table = np.genfromtxt(REPO_ROOT / "book" / "data" / "iris.csv", delimiter=",",
                           names=True, dtype=None, encoding="utf-8")
-    raw = np.column_stack([table["petal_length"], table["petal_width"]])
+    features = np.column_stack([table[name] for name in table.dtype.names[:4]])
     _, labels = np.unique(table["species"], return_inverse=True)
-    mean, std = raw.mean(axis=0), raw.std(axis=0)
-    X = (raw - mean) / std
-    rng = np.random.default_rng(0)
-    snapshots = [(rng.normal(scale=e + 0.01, size=(2, 3)), rng.normal(size=3))
-                 for e in range(12)]
-    ex = clf.training_regions(snapshots, (X, labels), (X[:45], labels[:45]), mean=mean,
-                              std=std, species=SPECIES, epochs=np.arange(12))
-    assert sum(len(v) for v in ex.datasets.values()) + len(ex.static["points"]) <= 3000
-    assert len(gzip.compress(json.dumps(ex.spec).encode())) <= 40_000
+    rng = np.random.default_rng(1936)
+    parts = [rng.permutation(np.flatnonzero(labels == c)) for c in range(3)]
+    train = np.sort(np.concatenate([p[:35] for p in parts]))
+    held = np.sort(np.concatenate([p[35:] for p in parts]))
+    mean, std = features[train].mean(axis=0), features[train].std(axis=0)
+    X = ((features - mean) / std)[:, [2, 3]]
+    sampler = np.random.default_rng(0)
+    W, b = sampler.normal(scale=0.01, size=(2, 3)), np.zeros(3)
+    snapshots = [(W, b)]
+    for _ in range(11):
+        order = sampler.permutation(train)
+        for start in range(0, len(order), 15):
+            rows = order[start:start + 15]
+            P = softmax(X[rows] @ W + b)
+            G = (P - np.eye(3)[labels[rows]]) / len(rows)
+            W, b = W - 0.5 * X[rows].T @ G, b - 0.5 * G.sum(axis=0)
+        snapshots.append((W, b))
+    return X, labels, train, held, mean[[2, 3]], std[[2, 3]], snapshots
+
+
+@pytest.mark.parametrize("epoch", [0, 1, 11])
+def test_the_chapter_explorable_is_the_chapter_model(chapter, epoch):
+    X, labels, train, held, mean, std, snapshots = _chapter_model()
+    W, b = snapshots[epoch]
+    rows = chapter.rows("curve", epoch=epoch)
+    last = {r["part"]: r for r in rows if r["e"] == epoch}
+    for part, idx in (("training", train), ("held-out", held)):
+        logits = X[idx] @ W + b
+        np.testing.assert_allclose(last[part]["loss"], float(cross_entropy(logits, labels[idx])),
+                                   rtol=5e-6)
+        np.testing.assert_allclose(last[part]["acc"],
+                                   float(np.mean(logits.argmax(axis=-1) == labels[idx])),
+                                   rtol=5e-6)
+    xs, ys, classes = _cell_classes(W, b, mean, std)
+    rects = chapter.rows("regions", epoch=epoch)
+    for r in (0, clf.ROWS // 2, clf.ROWS - 1):
+        for c in (0, clf.COLUMNS // 2, clf.COLUMNS - 1):
+            hit = [q for q in rects if q["x"] <= xs[c] <= q["x2"] and q["y"] <= ys[r] <= q["y2"]]
+            assert [q["s"] for q in hit] == [SPECIES[classes[r, c]]]
+
+
+def test_the_chapter_explorable_default_and_budget(chapter):
+    assert chapter.default_state() == {"epoch": 11.0}
+    assert len(chapter.static["points"]) == 105
+    assert sum(len(v) for v in chapter.datasets.values()) + 105 <= 3000
+    assert len(gzip.compress(json.dumps(chapter.spec).encode())) <= 40_000
+    assert "100/105 correct" in chapter.description
+
+
+def test_every_public_name_is_a_builder():
+    assert clf.__all__ == ["training_regions"]

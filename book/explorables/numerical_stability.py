@@ -8,7 +8,7 @@ from softmax_lib.explorable import Explorable, Select, Slider
 # Text marks are filled with currentColor, the colour of the page's text, so they
 # stay readable in the dark theme (a colour fixed at build time would not).
 
-__all__ = ["safe_softmax", "naive_softmax", "exp_status"]
+__all__ = ["safe_softmax"]
 
 #: The logits are c + PATTERN: the chapter's example (z₁, z₁ − 1, z₁ − 2).
 PATTERN = np.array([0.0, -1.0, -2.0])

@@ -8,7 +8,7 @@ from softmax_lib.explorable import Explorable, Slider
 # Text marks are filled with currentColor, the colour of the page's text, so they
 # stay readable in the dark theme (a colour fixed at build time would not).
 
-__all__ = ["stream_steps", "block_merge", "STREAM"]
+__all__ = ["stream_steps", "block_merge"]
 
 #: The row both figures read: sixteen logits, rounded to one decimal so that the
 #: figure's text shows them exactly. The running maximum grows five times.

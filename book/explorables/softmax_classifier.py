@@ -1,14 +1,21 @@
 """Explorables of the chapter "Training a softmax classifier"."""
 
+from pathlib import Path
+
 import numpy as np
 
-from softmax_lib import cross_entropy, softmax
+from softmax_lib import cross_entropy, cross_entropy_grad, softmax
 from softmax_lib.explorable import Explorable, Slider
 
 # Text marks are filled with currentColor, the colour of the page's text, so they
 # stay readable in the dark theme (a colour fixed at build time would not).
 
-__all__ = ["training_regions", "predicted_classes", "class_segments"]
+__all__ = ["training_regions"]
+
+#: The chapter's copy of the iris data.
+IRIS = Path(__file__).resolve().parents[1] / "data" / "iris.csv"
+#: The epochs the slider offers.
+EPOCHS = np.arange(12)
 
 #: The plane drawn, in raw petal length and width (cm), as in the chapter's figure.
 LENGTH_RANGE = (0.5, 7.5)
@@ -74,8 +81,57 @@ def _curve_rows(snapshots, data, epoch):
     return rows
 
 
-def training_regions(snapshots, train, held_out, *, mean, std, species, epochs,
-                     held_out_name="held-out"):
+def iris_petals():
+    """The chapter's data: standardised petal length and width, split as the chapter does.
+
+    Returns ``(train, held_out, mean, std, species)``: ``train`` and
+    ``held_out`` are pairs (features, labels); 35 flowers of each species are
+    drawn for training with the chapter's seeded generator, and the
+    standardisation uses the training rows only.
+    """
+    table = np.genfromtxt(IRIS, delimiter=",", names=True, dtype=None, encoding="utf-8")
+    raw = np.column_stack([table["petal_length"], table["petal_width"]])
+    species, labels = np.unique(table["species"], return_inverse=True)
+    rng = np.random.default_rng(1936)
+    train_rows, held_rows = [], []
+    for c in range(len(species)):
+        members = rng.permutation(np.flatnonzero(labels == c))
+        train_rows.append(members[:35])
+        held_rows.append(members[35:])
+    train_rows = np.sort(np.concatenate(train_rows))
+    held_rows = np.sort(np.concatenate(held_rows))
+    mean, std = raw[train_rows].mean(axis=0), raw[train_rows].std(axis=0)
+    return ((raw[train_rows] - mean) / std, labels[train_rows]), \
+        ((raw[held_rows] - mean) / std, labels[held_rows]), mean, std, list(species)
+
+
+def training_snapshots(X, labels, *, epochs=11, learning_rate=0.5, batch_size=15, seed=0):
+    """(W, b) after each epoch of the chapter's mini-batch gradient descent, epoch 0 first."""
+    sampler = np.random.default_rng(seed)
+    n_classes = int(labels.max()) + 1
+    W = sampler.normal(scale=0.01, size=(X.shape[1], n_classes))
+    b = np.zeros(n_classes)
+    snapshots = [(W, b)]
+    for _ in range(epochs):
+        order = sampler.permutation(len(X))
+        for start in range(0, len(X), batch_size):
+            batch = order[start:start + batch_size]
+            G = cross_entropy_grad(X[batch] @ W + b, labels[batch])
+            W, b = W - learning_rate * (X[batch].T @ G), b - learning_rate * G.sum(axis=0)
+        snapshots.append((W, b))
+    return snapshots
+
+
+def training_regions():
+    """The chapter's petal-only classifier over its first eleven epochs."""
+    train, held_out, mean, std, species = iris_petals()
+    snapshots = training_snapshots(*train, epochs=int(EPOCHS[-1]))
+    return regions_explorable(snapshots, train, held_out, mean=mean, std=std,
+                              species=species, epochs=EPOCHS)
+
+
+def regions_explorable(snapshots, train, held_out, *, mean, std, species, epochs,
+                       held_out_name="held-out"):
     """Decision regions and loss/accuracy curves of a softmax regression as it trains.
 
     Parameters
