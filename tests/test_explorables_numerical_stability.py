@@ -77,7 +77,7 @@ def test_status_of_each_exponential(explorable):
 
 def test_description_is_the_default_state(explorable):
     state = explorable.default_state()
-    assert state == {"dtype": "float32", "c": 90.0}
+    assert state == {"c": 90.0, "dtype": "float32"}
     rows = explorable.rows("terms", **state)
     assert [r["ln"] for r in rows] == ["NaN", "NaN", "0.000"]
     assert [r["ls"] for r in rows] == ["0.665", "0.245", "0.090"]
@@ -88,8 +88,8 @@ def test_description_is_the_default_state(explorable):
 
 
 def test_grid_and_size_budget(explorable):
-    assert explorable.controls[0].values == ("float16", "float32", "float64")
-    offsets = explorable.controls[1].values
+    assert explorable.controls[1].values == ("float16", "float32", "float64")
+    offsets = explorable.controls[0].values
     assert offsets[0] == -800 and offsets[-1] == 800 and len(offsets) == 161
     n_states = 3 * 161
     assert len(explorable.rows("terms")) == 3 * n_states

@@ -104,8 +104,8 @@ def safe_softmax():
     }
     return Explorable(
         "softmax-safely",
-        controls=[Select("dtype", "Floating-point format", DTYPES, "float32"),
-                  Slider("c", "Offset c (logits c, c − 1, c − 2)", OFFSETS, 90)],
+        controls=[Slider("c", "Offset c (logits c, c − 1, c − 2)", OFFSETS, 90),
+                  Select("dtype", "Floating-point format", DTYPES, "float32")],
         states=states,
         chart=chart,
         description=("The logits 90, 89 and 88 in float32. e^90 and e^89 overflow to inf "
