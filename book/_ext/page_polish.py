@@ -1,0 +1,274 @@
+"""Light, accessible pages: what the theme's templates cannot be told to do.
+
+Loaded by ``_config.yml`` (``sphinx.local_extensions``).
+
+* Figures get a real text alternative: the image's alt text is its figure's
+  caption (Sphinx would otherwise use the file name, a hash).
+* Each page gets a ``<meta name="description">`` taken from its first
+  paragraph of prose.
+* After the build every HTML page is tidied:
+
+  - one viewport ``<meta>`` (Sphinx and the theme each write their own);
+  - the theme's 1.5 MB Font Awesome script is not loaded: the dozen icons the
+    pages use are written into the HTML as small inline SVGs (``icons.json``,
+    Font Awesome Free, CC BY 4.0);
+  - the search index and search scripts load only on the search page (the
+    search box elsewhere is a plain form that opens that page);
+  - images under ``_images`` get their ``width``/``height`` (no layout shift
+    while they load) and are loaded lazily;
+  - the bibliography list uses roles that assistive technology knows
+    (``listitem``; ``doc-biblioentry`` is deprecated in WAI-ARIA).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import struct
+from pathlib import Path
+from typing import Any
+
+from docutils import nodes
+from sphinx.application import Sphinx
+from sphinx.util import logging
+
+logger = logging.getLogger(__name__)
+
+HERE = Path(__file__).resolve().parent
+ICONS = {
+    name: value
+    for name, value in json.loads((HERE / "icons.json").read_text(encoding="utf-8")).items()
+    if not name.startswith("_")
+}
+DESCRIPTION_LENGTH = 155
+
+
+# --------------------------------------------------------------------------
+# Doctree: alt texts and page descriptions
+# --------------------------------------------------------------------------
+
+
+def _caption_text(figure: nodes.figure) -> str:
+    caption = next(iter(figure.findall(nodes.caption)), None)
+    return " ".join(caption.astext().split()) if caption is not None else ""
+
+
+def _looks_like_a_path(alt: str, uri: str) -> bool:
+    return not alt.strip() or alt == uri or bool(re.search(r"\.(png|jpe?g|svg|gif|webp)$", alt))
+
+
+def give_figures_alt_text(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    for image in doctree.findall(nodes.image):
+        if not _looks_like_a_path(image.get("alt", ""), image.get("uri", "")):
+            continue
+        parent = image.parent
+        while parent is not None and not isinstance(parent, nodes.figure):
+            parent = parent.parent
+        caption = _caption_text(parent) if parent is not None else ""
+        if caption:
+            image["alt"] = caption
+        else:
+            logger.warning(
+                "image %s has neither alt text nor a figure caption",
+                image.get("uri"),
+                location=image,
+                type="a11y",
+                subtype="alt",
+            )
+
+
+def _plain_text(node: nodes.Node) -> str:
+    parts = []
+    for child in node.findall(nodes.Text):
+        if any(isinstance(a, (nodes.math, nodes.raw)) for a in _ancestors(child)):
+            continue
+        parts.append(child.astext())
+    return " ".join("".join(parts).split())
+
+
+def _ancestors(node: nodes.Node):
+    parent = node.parent
+    while parent is not None:
+        yield parent
+        parent = parent.parent
+
+
+def page_description(doctree: nodes.document) -> str:
+    """The first paragraph of prose (no maths) of a page, cut to a snippet's length."""
+    for paragraph in doctree.findall(nodes.paragraph):
+        if any(
+            isinstance(a, (nodes.admonition, nodes.field_list, nodes.table, nodes.citation, nodes.footnote))
+            for a in _ancestors(paragraph)
+        ):
+            continue
+        text = _plain_text(paragraph)
+        if next(iter(paragraph.findall(nodes.math)), None) is not None:
+            continue  # a sentence with its formulas taken out reads badly
+        if len(text) < 40:
+            continue
+        if len(text) > DESCRIPTION_LENGTH:
+            text = text[: DESCRIPTION_LENGTH - 1].rsplit(" ", 1)[0].rstrip(",;:") + "\u2026"
+        return text
+    return ""
+
+
+def add_description(app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
+    title = context.get("docstitle") or ""
+    description = page_description(doctree) if doctree is not None else ""
+    if not description:
+        if pagename == "search":
+            description = f"Search the pages of {title}."
+        elif pagename == "genindex":
+            description = f"Index of the terms and functions of {title}."
+        else:
+            description = title
+    context["metatags"] = context.get("metatags", "") + (
+        f'\n<meta name="description" content="{html.escape(description, quote=True)}" />'
+    )
+
+
+# --------------------------------------------------------------------------
+# HTML post-processing
+# --------------------------------------------------------------------------
+
+_VIEWPORT = re.compile(r'\s*<meta name="viewport"[^>]*>')
+_FONTAWESOME = re.compile(
+    r'\s*<!-- So that users can add custom icons -->\s*<script defer src="[^"]*fontawesome\.js[^"]*"></script>'
+)
+_SEARCH_SCRIPTS = re.compile(
+    r'\s*<script src="[^"]*(?:_static/searchtools\.js|_static/language_data\.js|searchindex\.js)[^"]*"></script>'
+)
+_ICON = re.compile(
+    r'<(i|span) class="([^"]*\bfa-(?:solid|regular)?[^"]*|[^"]*\bfas\b[^"]*)"([^>]*)>\s*</\1>'
+)
+_IMG = re.compile(r"<img\b[^>]*>")
+_PRE = re.compile(r"<pre\b.*?</pre>", re.S)
+# Pygments tokens drawn in the code block's own colour (names, punctuation,
+# white space): their <span>s change nothing on screen and make up most of a
+# chapter's elements, so their text is written bare.
+_PLAIN_TOKEN = re.compile(r'<span class="(?:n|p|w)">([^<]*)</span>')
+_SIDEBAR = '<div id="pst-primary-sidebar" class="bd-sidebar-primary bd-sidebar">'
+
+_SRC = re.compile(r'\bsrc="([^"]+)"')
+
+
+def _icon_svg(match: re.Match) -> str:
+    classes = match.group(2).split()
+    names = [c[3:] for c in classes if c.startswith("fa-") and c[3:] in ICONS]
+    if not names:
+        return match.group(0)
+    width, height, path = ICONS[names[0]]
+    kept = " ".join(["book-icon"] + [c for c in classes if c not in ("fa", "fas", "fa-solid", "fa-regular")])
+    extra = match.group(3)
+    return (
+        f'<svg class="{kept}"{extra} viewBox="0 0 {width} {height}" aria-hidden="true" '
+        f'focusable="false"><path fill="currentColor" d="{path}"/></svg>'
+    )
+
+
+def _png_size(path: Path) -> tuple[int, int] | None:
+    with path.open("rb") as handle:
+        head = handle.read(24)
+    if head[:8] != b"\x89PNG\r\n\x1a\n":
+        return None
+    return struct.unpack(">II", head[16:24])
+
+
+def _size_images(page: Path, text: str) -> str:
+    def fix(match: re.Match) -> str:
+        tag = match.group(0)
+        src = _SRC.search(tag)
+        if not src or "_images/" not in src.group(1) or " width=" in tag:
+            return tag
+        size = _png_size((page.parent / src.group(1)).resolve())
+        if size is None:
+            return tag
+        attributes = f' width="{size[0]}" height="{size[1]}" loading="lazy" decoding="async"'
+        return tag[:-2].rstrip() + attributes + " />" if tag.endswith("/>") else tag[:-1] + attributes + ">"
+
+    return _IMG.sub(fix, text)
+
+
+def tidy_page(page: Path, is_search_page: bool) -> None:
+    text = page.read_text(encoding="utf-8")
+    text = _VIEWPORT.sub("", text)
+    text = text.replace(
+        '<meta charset="utf-8" />',
+        '<meta charset="utf-8" />\n    <meta name="viewport" content="width=device-width, initial-scale=1" />',
+        1,
+    )
+    text = _FONTAWESOME.sub("", text)
+    if not is_search_page:
+        text = _SEARCH_SCRIPTS.sub("", text)
+    text = _ICON.sub(_icon_svg, text)
+    text = _size_images(page, text)
+    text = text.replace('role="doc-biblioentry"', 'role="listitem"')
+    text = _PRE.sub(lambda match: _PLAIN_TOKEN.sub(r"\1", match.group(0)), text)
+    # The sidebar (book title, search, chapters) is a landmark of its own, so
+    # that no content lies outside every landmark.
+    text = text.replace(
+        _SIDEBAR, _SIDEBAR[:-1] + ' role="complementary" aria-label="Book navigation">', 1
+    )
+    page.write_text(text, encoding="utf-8")
+
+
+_PST_ICON = re.compile(r'--pst-icon-[a-z-]+:"(.)"')
+_PRIVATE_USE = re.compile(r"[\ue000-\uf8ff]")
+
+
+def subset_icon_fonts(outdir: Path) -> None:
+    """Cut the theme's Font Awesome web fonts down to the icons its CSS shows.
+
+    The theme's style sheet draws a few icons (admonitions, the download
+    menu, ...) with the icon font; it also carries every Font Awesome class,
+    so the glyphs kept are those of its ``--pst-icon-*`` variables and any
+    icon that another style sheet of the site names.
+    """
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    static = outdir / "_static"
+    theme_css = static / "styles" / "pydata-sphinx-theme.css"
+    if not theme_css.is_file():
+        return
+    codepoints = {ord(char) for char in _PST_ICON.findall(theme_css.read_text(encoding="utf-8"))}
+    for css in static.rglob("*.css"):
+        if css != theme_css:
+            codepoints |= {ord(c) for c in _PRIVATE_USE.findall(css.read_text(encoding="utf-8", errors="replace"))}
+    for font_path in sorted((static / "vendor" / "fontawesome").rglob("*.woff2")):
+        options = subset.Options()
+        options.flavor = "woff2"
+        options.layout_features = []
+        options.notdef_outline = True
+        font = TTFont(str(font_path))
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(unicodes=sorted(codepoints))
+        subsetter.subset(font)
+        font.flavor = "woff2"
+        font.save(str(font_path))
+
+
+def tidy_site(app: Sphinx, exception: Exception | None) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    outdir = Path(app.outdir)
+    for page in outdir.rglob("*.html"):
+        relative = page.relative_to(outdir)
+        if relative.parts[0] in ("_static", "_sources", "_images"):
+            continue
+        tidy_page(page, is_search_page=relative.as_posix() == "search.html")
+    subset_icon_fonts(outdir)
+    # Nothing loads the icon script any more; do not ship 3 MB of it.
+    for name in ("fontawesome.js", "fontawesome.js.map"):
+        (outdir / "_static" / "scripts" / name).unlink(missing_ok=True)
+
+
+def setup(app: Sphinx) -> dict:
+    # After the theme's and extensions' style sheets, so the book's rules win.
+    app.add_css_file("site.css", priority=900)
+    app.add_js_file("site.js", loading_method="defer")
+    app.connect("doctree-resolved", give_figures_alt_text)
+    app.connect("html-page-context", add_description)
+    app.connect("build-finished", tidy_site)
+    return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1.0"}
