@@ -144,10 +144,15 @@ _ICON = re.compile(
 )
 _IMG = re.compile(r"<img\b[^>]*>")
 _PRE = re.compile(r"<pre\b.*?</pre>", re.S)
-# Pygments tokens drawn in the code block's own colour (names, punctuation,
-# white space): their <span>s change nothing on screen and make up most of a
-# chapter's elements, so their text is written bare.
-_PLAIN_TOKEN = re.compile(r'<span class="(?:n|p|w)">([^<]*)</span>')
+# Pygments tokens drawn in the code block's own colour in both the light and
+# the dark style (names, punctuation, white space): their <span>s change
+# nothing on screen and make up most of a chapter's elements, so their text is
+# written bare.
+_PLAIN_TOKEN = re.compile(r'<span class="(?:n|p|w|nn|nx|pm)">([^<]*)</span>')
+# Sphinx wraps every word of inline code and of API signatures in
+# <span class="pre"> (no line break inside a word); such text breaks only at
+# spaces anyway, so the span goes.
+_PRE_WORD = re.compile(r'<span class="pre">([^<]*)</span>')
 _SIDEBAR = '<div id="pst-primary-sidebar" class="bd-sidebar-primary bd-sidebar">'
 
 _SRC = re.compile(r'\bsrc="([^"]+)"')
@@ -190,6 +195,34 @@ def _size_images(page: Path, text: str) -> str:
     return _IMG.sub(fix, text)
 
 
+_TH = re.compile(r"(<th\b[^>]*>)(.*?)(</th>)", re.S)
+_MATH = re.compile(r"<math\b[^>]*>.*?</math>", re.S)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def _label_math_headers(text: str) -> str:
+    """A table header that is only a formula gets the formula's text as a label.
+
+    axe-core (and some screen readers) find no text in a header cell that
+    holds nothing but MathML; the label names the column.
+    """
+
+    def fix(match: re.Match) -> str:
+        inner = match.group(2)
+        if "<math" not in inner or _TAG.sub("", _MATH.sub("", inner)).strip():
+            return match.group(0)
+
+        def label(math: re.Match) -> str:
+            if math.group(0).startswith("<math aria-label="):
+                return math.group(0)  # already labelled (a page tidied twice)
+            words = html.escape(" ".join(html.unescape(_TAG.sub("", math.group(0))).split()), quote=True)
+            return math.group(0).replace("<math", f'<math aria-label="{words}"', 1)
+
+        return match.group(1) + _MATH.sub(label, inner) + match.group(3)
+
+    return _TH.sub(fix, text)
+
+
 def tidy_page(page: Path, is_search_page: bool) -> None:
     text = page.read_text(encoding="utf-8")
     text = _VIEWPORT.sub("", text)
@@ -205,6 +238,10 @@ def tidy_page(page: Path, is_search_page: bool) -> None:
     text = _size_images(page, text)
     text = text.replace('role="doc-biblioentry"', 'role="listitem"')
     text = _PRE.sub(lambda match: _PLAIN_TOKEN.sub(r"\1", match.group(0)), text)
+    text = _PRE_WORD.sub(r"\1", text)
+    # A table's empty corner cell (pandas' index header) is not a header.
+    text = text.replace("<th></th>", "<td></td>")
+    text = _label_math_headers(text)
     # The sidebar (book title, search, chapters) is a landmark of its own, so
     # that no content lies outside every landmark.
     text = text.replace(
@@ -264,7 +301,24 @@ def tidy_site(app: Sphinx, exception: Exception | None) -> None:
         (outdir / "_static" / "scripts" / name).unlink(missing_ok=True)
 
 
+def _fingerprint() -> str:
+    """Hash of the book's build extensions and static files.
+
+    Sphinx rewrites pages only when sources or settings change; registering
+    this hash as a setting makes a change to these files rewrite every page.
+    """
+    import hashlib
+
+    digest = hashlib.sha256()
+    files = sorted(HERE.glob("*.py")) + sorted(HERE.glob("*.cjs")) + sorted(HERE.glob("*.json"))
+    files += sorted(p for p in (HERE.parent / "_static").rglob("*") if p.is_file())
+    for path in files:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
 def setup(app: Sphinx) -> dict:
+    app.add_config_value("book_build_fingerprint", _fingerprint(), "env")
     # After the theme's and extensions' style sheets, so the book's rules win.
     app.add_css_file("site.css", priority=900)
     app.add_js_file("site.js", loading_method="defer")

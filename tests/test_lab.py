@@ -1,0 +1,171 @@
+"""The chapters opened in JupyterLab ("run the notebooks locally") render their MyST.
+
+JupyterLab from the project's virtual environment is started on 127.0.0.1 with
+a token, a chapter is opened in headless Chromium, and its Markdown cells must
+show rendered MyST: a theorem block, numbered references instead of the raw
+``{numref}`` role, and no "Jupyter news" popup.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO_ROOT
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+CHAPTER = "softmax_jacobian.ipynb"
+START_TIMEOUT_S = 120
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_until_up(url: str, process: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"JupyterLab exited with {process.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(1)
+    pytest.fail(f"JupyterLab did not answer within {START_TIMEOUT_S} s:\n{log.read_text()[-3000:]}")
+
+
+@pytest.fixture(scope="module")
+def jupyter_lab(tmp_path_factory: pytest.TempPathFactory):
+    """A JupyterLab server of the project venv on 127.0.0.1, serving book/."""
+    jupyter = Path(sys.executable).with_name("jupyter")
+    assert jupyter.is_file(), f"jupyter is not installed next to {sys.executable}; run `make venv`"
+    overrides = Path(sys.prefix) / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
+    assert overrides.is_file(), f"{overrides} is missing: `make venv` writes it"
+    token = secrets.token_hex(16)
+    port = _free_port()
+    home = tmp_path_factory.mktemp("lab-home")
+    log = home / "lab.log"
+    env = dict(os.environ)
+    env.update(
+        {
+            "HOME": str(home),  # no user settings or workspaces of the machine
+            "JUPYTER_PLATFORM_DIRS": "1",
+            "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+            "JUPYTER_CONFIG_DIR": str(home / "config"),
+            "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
+            "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"),
+            "JUPYTERLAB_SETTINGS_DIR": str(home / "settings"),
+        }
+    )
+    command = [
+        str(jupyter), "lab", "--no-browser", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
+        "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={REPO_ROOT / 'book'}", "--LabApp.news_url=",
+    ]
+    if os.geteuid() == 0:
+        command.append("--allow-root")
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            command, cwd=REPO_ROOT / "book", env=env, stdin=subprocess.DEVNULL,
+            stdout=output, stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(f"{base}/api/status?token={token}", process, log)
+        yield base, token, overrides
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def test_news_popup_is_disabled_in_the_venv_settings(jupyter_lab) -> None:
+    _, _, overrides = jupyter_lab
+    settings = json.loads(overrides.read_text(encoding="utf-8"))
+    assert settings["@jupyterlab/apputils-extension:notification"]["fetchNews"] == "false"
+
+
+def test_chapter_renders_myst_in_jupyterlab(jupyter_lab) -> None:
+    base, token, _ = jupyter_lab
+    if not CHROMIUM.is_file():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (`apt-get install -y chromium`)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.set_default_timeout(90_000)
+            page.goto(f"{base}/lab/tree/{CHAPTER}?token={token}")
+            # Rendered Markdown cells of the opened notebook.
+            page.wait_for_selector(".jp-Notebook .jp-MarkdownCell .jp-RenderedMarkdown, .jp-Notebook .jp-MarkdownCell .myst")
+            # JupyterLab renders cells lazily as they scroll into view: walk the
+            # notebook to the end so that every cell is rendered.
+            page.wait_for_function(
+                "() => document.querySelectorAll('.jp-Notebook .jp-Cell').length > 10"
+            )
+            for _ in range(60):
+                done = page.evaluate(
+                    """() => {
+                      const scroller = document.querySelector('.jp-NotebookPanel .jp-WindowedPanel-outer')
+                        || document.querySelector('.jp-NotebookPanel .jp-Notebook');
+                      scroller.scrollBy(0, 800);
+                      return scroller.scrollTop + scroller.clientHeight >= scroller.scrollHeight - 2;
+                    }"""
+                )
+                page.wait_for_timeout(150)
+                if done:
+                    break
+            page.wait_for_timeout(1000)
+            if os.environ.get('LAB_SHOT'): page.screenshot(path=os.environ['LAB_SHOT'])
+            report = page.evaluate(
+                """() => {
+                  const cells = Array.from(document.querySelectorAll('.jp-Notebook .jp-MarkdownCell'));
+                  const rendered = cells.map(c => c.querySelector('.jp-RenderedMarkdown, .myst'))
+                                        .filter(Boolean);
+                  const text = rendered.map(r => r.innerText).join('\\n');
+                  const theorems = rendered.flatMap(r => Array.from(r.querySelectorAll('aside, div, section')))
+                    .filter(e => /^\\s*Theorem\\b/.test(e.innerText || '') && e.children.length > 0);
+                  return {
+                    cells: cells.length,
+                    rendered: rendered.length,
+                    rawRoles: (text.match(/\\{(numref|eq|cite:t|cite|prf:theorem|exercise|ref)\\}/g) || []),
+                    theoremCount: theorems.length,
+                    hasFigureRef: /\\bFig(ure)?\\.?\\s*\\d/.test(text),
+                    news: document.body.innerText.includes('official Jupyter news'),
+                  };
+                }"""
+            )
+        finally:
+            browser.close()
+    assert report["rendered"] > 0, f"no rendered Markdown cell in {CHAPTER}: {report}"
+    assert report["rawRoles"] == [], f"MyST shown raw in JupyterLab: {report['rawRoles'][:10]}"
+    assert report["theoremCount"] > 0, f"no rendered theorem block in {CHAPTER}: {report}"
+    assert report["hasFigureRef"], f"no numbered figure reference rendered in {CHAPTER}: {report}"
+    assert not report["news"], "the 'Jupyter news' popup is shown"
