@@ -423,6 +423,21 @@ class MathStore:
         return mathml.replace(_BLOCK_MATH, '<math displaystyle="true">', 1)
 
 
+def math_as_text(app: Sphinx, tex: str) -> str:
+    """The characters of an inline formula as a reader sees them (for alt texts).
+
+    ``T \\to 0`` becomes ``T→0``: the text content of its MathML.
+    """
+    store = _store(app)
+    key = store.key(tex, False)
+    if key not in store.rendered:
+        store.render_missing([(tex, False)])
+    mathml = store.rendered.get(key)
+    if mathml is None:
+        return tex
+    return html.unescape("".join(_TEXT.findall(mathml)))
+
+
 def _store(app: Sphinx) -> MathStore:
     store = getattr(app, "_temml_store", None)
     if store is None:

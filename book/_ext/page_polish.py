@@ -49,9 +49,26 @@ DESCRIPTION_LENGTH = 155
 # --------------------------------------------------------------------------
 
 
-def _caption_text(figure: nodes.figure) -> str:
+def _caption_text(app: Sphinx, figure: nodes.figure) -> str:
+    """A figure's caption as plain text; its formulas as the characters shown."""
     caption = next(iter(figure.findall(nodes.caption)), None)
-    return " ".join(caption.astext().split()) if caption is not None else ""
+    if caption is None:
+        return ""
+    parts = []
+    for node in caption.findall(lambda n: isinstance(n, (nodes.math, nodes.Text))):
+        if isinstance(node, nodes.math):
+            parts.append(_math_text(app, node.astext()))
+        elif not any(isinstance(a, nodes.math) for a in _ancestors(node)):
+            parts.append(node.astext())
+    return " ".join("".join(parts).split())
+
+
+def _math_text(app: Sphinx, tex: str) -> str:
+    try:
+        from math_at_build import math_as_text
+    except ImportError:  # the maths extension is not loaded
+        return tex
+    return math_as_text(app, tex)
 
 
 def _looks_like_a_path(alt: str, uri: str) -> bool:
@@ -65,7 +82,7 @@ def give_figures_alt_text(app: Sphinx, doctree: nodes.document, docname: str) ->
         parent = image.parent
         while parent is not None and not isinstance(parent, nodes.figure):
             parent = parent.parent
-        caption = _caption_text(parent) if parent is not None else ""
+        caption = _caption_text(app, parent) if parent is not None else ""
         if caption:
             image["alt"] = caption
         else:
@@ -111,6 +128,36 @@ def page_description(doctree: nodes.document) -> str:
             text = text[: DESCRIPTION_LENGTH - 1].rsplit(" ", 1)[0].rstrip(",;:") + "\u2026"
         return text
     return ""
+
+
+# A script that must run while the page is parsed: the inline settings after
+# it read DOCUMENTATION_OPTIONS. (The search page keeps all its scripts as they
+# are: its search tools need doctools.js at once.)
+_KEEP_BLOCKING = ("documentation_options.js",)
+
+
+def defer_scripts(app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
+    """Let the page paint before its scripts run: every script file is deferred.
+
+    They only add behaviour (copy buttons, toggles, highlighting of search
+    terms) once the document is there; deferred scripts still run in order,
+    before ``DOMContentLoaded``.
+    """
+    if pagename == "search":
+        return
+    # The builder shares one script object between all pages: each page gets
+    # deferred copies, so that the search page keeps the originals.
+    from sphinx.builders.html._assets import _JavaScript
+
+    deferred = []
+    for script in context.get("script_files", []):
+        filename = str(getattr(script, "filename", "") or "")
+        attributes = dict(getattr(script, "attributes", {}) or {})
+        if filename and not filename.endswith(_KEEP_BLOCKING) and "async" not in attributes:
+            attributes.setdefault("defer", "defer")
+            script = _JavaScript(script.filename, priority=script.priority, **attributes)
+        deferred.append(script)
+    context["script_files"] = deferred
 
 
 def add_description(app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
@@ -324,5 +371,6 @@ def setup(app: Sphinx) -> dict:
     app.add_js_file("site.js", loading_method="defer")
     app.connect("doctree-resolved", give_figures_alt_text)
     app.connect("html-page-context", add_description)
+    app.connect("html-page-context", defer_scripts, priority=950)
     app.connect("build-finished", tidy_site)
     return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1.0"}
