@@ -147,7 +147,8 @@ def _fmt(value, key: str) -> str:
 
 def write_tables(rows: list[dict], machine: list[tuple[str, str]], output: Path) -> None:
     output.mkdir(parents=True, exist_ok=True)
-    keys = list(rows[0])
+    keys = ["page", "form", *CATEGORIES, "LCP (s)", "TBT (ms)", "CLS", "bytes (KiB)", "DOM elements",
+            "failed audits"]
     with (output / "lighthouse.csv").open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=keys)
         writer.writeheader()
