@@ -183,7 +183,7 @@ def simplex_point():
             "The probability triangle for three classes, with softmax of (1, 3, 2.5) at "
             "temperature 1 drawn as a point at s = ("
             + ", ".join(f"{v:.3f}" for v in p)
-            + "), between the corner of class 2 and the centre, on the dashed path that "
+            + "), between the corner of class 2 and the centre, on the bold path that "
             "softmax(z / T) follows as T runs from 0.05 to 50."),
         caption=("Softmax of (1, 3, z₃) / T as a point of the probability triangle. The "
                  "bold curve is the whole temperature sweep for the current z₃: from near "
