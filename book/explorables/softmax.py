@@ -33,9 +33,9 @@ def text_view(dataset, field="text", width=300, line=16, order=None):
     Lines are in the order of the numeric field ``order`` (needed when there
     are several: a view keeps the order in which it first saw each string).
 
-    The strings are drawn as the labels of an axis rather than as text marks:
-    axis labels take their colour from the page's theme (light or dark), while
-    Vega-Lite compiles a fixed black into every text mark.
+    The strings are drawn as the labels of a nominal axis, one band per string:
+    the axis lines them up left-aligned at a fixed line height, and its labels
+    take their colour from the page's theme (light or dark).
     """
     return {
         "data": {"name": dataset},
