@@ -83,6 +83,12 @@ __all__ = ["softmax", "log_softmax", "logsumexp", "sigmoid"]
 # size of a block, not of the input.
 _BLOCK_BYTES = 1 << 20
 
+# float16 and float32 blocks make fewer passes (no compensation, no exact
+# sum), and are bound by the float64 exponential rather than by memory: twice
+# the block is 3-12% faster on the benchmark's large shapes (1000 x 10000,
+# 4096 x 1000, 64 x 100000), where float64 log-domain blocks are 0-20% slower.
+_NARROW_BLOCK_BYTES = 2 << 20
+
 # Every exponential is computed in float64, whatever the input's dtype, and
 # rounded to the output dtype once at the end.
 _WORK = np.dtype(np.float64)
@@ -117,8 +123,12 @@ def _from_rows(out, moved_shape, ax):
 
 
 def _rows_per_block(rows):
-    """How many rows of ``rows`` make a block of about ``_BLOCK_BYTES`` of float64 work."""
-    return max(1, _BLOCK_BYTES // max(1, rows.shape[1] * _WORK.itemsize))
+    """How many rows of ``rows`` make a block of about ``_BLOCK_BYTES`` of float64 work.
+
+    ``_NARROW_BLOCK_BYTES`` for float16 and float32 rows.
+    """
+    size = _BLOCK_BYTES if rows.dtype == _WORK else _NARROW_BLOCK_BYTES
+    return max(1, size // max(1, rows.shape[1] * _WORK.itemsize))
 
 
 def _blocks(rows):
