@@ -115,7 +115,9 @@ _SIZING = frozenset({r"\left", r"\right", r"\bigl", r"\bigr", r"\Bigl", r"\Bigr"
                      r"\biggl", r"\biggr", r"\big", r"\Big"})
 _OPENERS = {"(": ")", "[": "]", r"\lbrack": r"\rbrack"}
 _NORMS = {r"\lVert": r"\rVert", r"\|": r"\|", "|": "|", r"\lvert": r"\rvert"}
-_LEIBNIZ = frozenset({r"\partial", "d", r"\mathrm{d}"})
+_LEIBNIZ = frozenset({r"\partial", "d", r"\mathrm{d}", "∂"})
+# Unicode sub- and superscript letters and digits, as in "z₁" or "xᵀ": decorations.
+_UNICODE_SCRIPTS = frozenset("₀₁₂₃₄₅₆₇₈₉ₐₑₒₓₔₕₖₗₘₙₚₛₜᵢⱼᵣᵤᵥ⁰¹²³⁴⁵⁶⁷⁸⁹ᵀ′″")
 _TOKEN = re.compile(r"\\[A-Za-z]+|\\.|\S")
 
 
@@ -257,8 +259,8 @@ class _NameParser:
             elif token == "^":
                 if not self.superscript():
                     return False
-            elif token == "'":
-                self.take()
+            elif token == "'" or (token in _UNICODE_SCRIPTS and token not in "⁰¹²³⁴⁵⁶⁷⁸⁹"):
+                self.take()  # a prime, or a Unicode subscript (z₁); a superscript digit is a power
             elif token in _OPENERS:
                 if not self.balanced(token, _OPENERS[token]):
                     return False
@@ -340,8 +342,11 @@ def is_atomic_tex(tex) -> bool:
     or themselves a name (``e^{z_i}``), and function-call brackets
     (``\sigma(x)``, ``H(p, q)``, ``\operatorname{softmax}(z)_1``; what is
     inside the brackets is the argument, not an operation on the value).
-    Leibniz derivatives of names (``\frac{\partial L}{\partial z_1}``),
-    ``\nabla_u L`` and norms of a name (``\lVert J \rVert_F``) are names too.
+    Leibniz derivatives of names (``\frac{\partial L}{\partial z_1}``, or
+    inline ``∂L/∂z₁``), ``\nabla_u L`` and norms of a name
+    (``\lVert J \rVert_F``) are names too.  Unicode letters (``σ``) and
+    Unicode subscripts (``z₁``) are read like their LaTeX forms; a Unicode
+    superscript digit (``x²``) is a power.
 
     Anything else is a formula: an operator (``+``, ``-``, ``/``,
     ``\cdot``, ``\log``, ``\sum``, ``\frac`` other than a derivative), a
@@ -358,11 +363,18 @@ def is_atomic_tex(tex) -> bool:
 @lru_cache(maxsize=4096)
 def _is_atomic_str(tex: str) -> bool:
     tokens = _tokens(tex)
-    return bool(tokens) and _NameParser(tokens).name()
+    if not tokens:
+        return False
+    if tokens.count("/") == 1 and tokens[0] in _LEIBNIZ:
+        # Leibniz notation written inline, "∂L/∂z₁" or "dL/dx"
+        slash = tokens.index("/")
+        return _is_leibniz(tokens[:slash], tokens[slash + 1:])
+    return _NameParser(tokens).name()
 
 
 _OPERATORS = frozenset({"+", "-", "*", "/", "=", "<", ">", r"\cdot", r"\times", r"\div",
-                        r"\pm", r"\mp", r"\circ", r"\odot", r"\otimes"})
+                        r"\pm", r"\mp", r"\circ", r"\odot", r"\otimes",
+                        "−", "·", "×", "÷", "±", "∘", "⊙", "⊗"})
 
 
 def _has_operator_outside_brackets(tex: str) -> bool:
@@ -799,17 +811,19 @@ def _substitute(expr, pairs):
 # What SymPy's own algorithms raise when they fail on an expression (rather than on
 # bad input): such a failure leaves a comparison undecided, it never decides it.
 _SYMPY_FAILURES = (StopIteration, RecursionError, TypeError, ValueError, NotImplementedError,
-                   AttributeError, IndexError, KeyError, ZeroDivisionError)
+                   AttributeError, IndexError, KeyError, ZeroDivisionError, RuntimeError)
 
 
-def _normal_form(expr):
+def _normal_form(expr, evaluate=True):
     """Unwrap names, evaluate unevaluated objects, put sums in normal form.
 
     ``.doit()`` can bring out new sums (the logarithm of a product) or merge
     nested ones, so the sums are normalised until nothing changes (a few
     rounds at most); then their bound variables are renamed canonically.
     """
-    expr = unwrap(sp.sympify(expr, strict=True)).doit()
+    expr = unwrap(sp.sympify(expr, strict=True))
+    if evaluate:
+        expr = expr.doit()
     for _ in range(4):
         if not expr.has(sp.Sum):
             return expr
@@ -951,6 +965,16 @@ def compare(a, b, assuming=None) -> Verdict:
     except _SYMPY_FAILURES as error:
         return Verdict(None, f"SymPy failed while evaluating the sides ({type(error).__name__})")
     facts = list(assumptions.facts) + _index_facts(a, b)
+    if facts and not (_is_matrix(a) or _is_matrix(b)):
+        # A Piecewise on an index range (c <= K, from a KroneckerDelta summed
+        # over k) blocks the sums from splitting; once refine has removed it,
+        # normalise the sums again.
+        try:
+            refined = [_refine(side, facts) for side in (a, b)]
+            if refined != [a, b]:
+                a, b = (_normal_form(side, evaluate=False) for side in refined)
+        except _SYMPY_FAILURES:
+            pass
     # A point that violates a substitution cannot be told apart from a true
     # counterexample, so numeric refutation is used only without substitutions.
     numeric = not assumptions.substitutions

@@ -56,6 +56,8 @@ ATOMIC = [
     r"\lVert J \rVert_{F}", r"\hat{o}_a", r"{\hat{y}}_{k}", r"\tilde{S}", r"\bar{v}",
     "m_{(ab)c}", "d_{n+1}", "W^{\\top}", "x^{(k)}", "s'", r"\rho_{\delta}'{\left(r \right)}",
     r"\mathbf{1}", r"\mathcal{L}", r"\ell_{k}", r"\varepsilon",
+    # Unicode, as the issue writes them
+    "∂L/∂z₁", "σ(x)", "z₁", "xᵀ", "dL/dx",
 ]
 
 FORMULAS = [
@@ -65,6 +67,7 @@ FORMULAS = [
     "softmax", "a/b", r"\frac{a}{b}", r"\sum_k y_k", "x+1", "-S", r"\exp(x)",
     r"e^{z_i}e^{z_j}", r"\sqrt{x}", "f(x) + 1", r"\frac{\partial m}{\partial z_{j}} + 1",
     r"\frac{\partial m}{z_{j}}", "", " ",
+    "s₁ − y₁", "x²", "∂L/∂z₁ + 1", "d/dx", "s₁·y₁", "x*y",
 ]
 
 
@@ -497,3 +500,34 @@ def test_brackets_follow_the_display_not_the_hidden_value(g):
     # a real sum in a product is still bracketed where SymPy brackets it
     assert latex(sp.Sum(y[k], (k, 1, K)) * sp.log(p_k)) == (
         r"\log{\left(p_{k} \right)} \sum_{k=1}^{K} y_{k}")
+
+
+def test_chain_rule_of_the_softmax_classifier_for_general_sizes():
+    # dL/db_c = sum_{n,k} G_nk dz_nk/db_c for the mean cross-entropy of a linear
+    # softmax model, with G_nk = dL/dz_nk by its value.  SymPy leaves a Piecewise
+    # on c <= K inside the sum over n; the index range removes it, and the sums
+    # must then be split again.
+    N, D, K = sp.symbols("N D K", integer=True, positive=True)
+    n = sp.Idx("n", (1, N))
+    d = sp.Idx("d", (1, D))
+    k, c, l, m = (sp.Idx(v, (1, K)) for v in "kclm")
+    X, W, b, y, G_ = (sp.IndexedBase(v, real=True) for v in "XWbyG")
+
+    def logit(row, cls):
+        return sp.Sum(X[row, d] * W[d, cls], (d, 1, D)) + b[cls]
+
+    def G(row, cls):
+        p = sp.exp(logit(row, cls)) / sp.Sum(sp.exp(logit(row, m)), (m, 1, K))
+        return named(G_[row, cls], (p * sp.Sum(y[row, m], (m, 1, K)) - y[row, cls]) / N)
+
+    lse = sp.log(sp.Sum(sp.exp(logit(n, l)), (l, 1, K)))
+    loss = named("L", -sp.Sum(y[n, k] * (logit(n, k) - lse), (k, 1, K), (n, 1, N)) / N)
+    z = sp.IndexedBase("z")
+    chain = sp.Sum(G(n, k) * sp.Derivative(named(z[n, k], logit(n, k)), b[c]),
+                   (k, 1, K), (n, 1, N))
+    d_b = Derivation(chain, lhs=sp.Derivative(loss, b[c]))
+    d_b.step(sp.Sum(G(n, c), (n, 1, N)), "only $k = c$")
+    wrong_G = sp.Sum(G(n, k) * sp.Derivative(named(z[n, k], 2 * logit(n, k)), b[c]),
+                     (k, 1, K), (n, 1, N))
+    with pytest.raises(StepError):
+        Derivation(wrong_G, lhs=sp.Derivative(loss, b[c]))
