@@ -2,7 +2,8 @@
 #
 #   make book    build the site into _build/html (warnings are errors)
 #   make test    run every test layer in one pytest run
-#   make lab     open the chapters in JupyterLab
+#   make lab     open the chapters in JupyterLab (on the introduction)
+#   make audit   build, then run Lighthouse on every page (a benchmark, not a test)
 #   make serve   build, then serve the site on http://127.0.0.1:8000
 #   make clean   remove build output and test caches (keeps .venv)
 #
@@ -33,12 +34,13 @@ export JUPYTER_PLATFORM_DIRS := 1
 # MPLBACKEND is deliberately not set: a kernel that inherits MPLBACKEND=Agg
 # stops showing figures inline, and the notebooks' stored figures would vanish.
 
-.PHONY: help venv book test lab serve clean distclean
+.PHONY: help venv book test lab serve audit clean distclean
 
 help:
 	@echo "make book    build the site into $(HTML_DIR) (warnings are errors)"
 	@echo "make test    run all tests: library, doctests, notebooks (nbval), site, browser"
 	@echo "make lab     open the chapters in JupyterLab"
+	@echo "make audit   build, then measure every page with Lighthouse (book/performance_data/)"
 	@echo "make serve   build, then serve the site on http://127.0.0.1:8000"
 	@echo "make clean   remove build output and test caches"
 
@@ -54,6 +56,14 @@ $(VENV_STAMP): requirements.txt pyproject.toml
 	$(VENV_BIN)/python -m pip install --disable-pip-version-check -q --no-deps -e .
 	@# The project kernel: "python3" must start this venv's interpreter.
 	$(VENV_BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (ipykernel)" >/dev/null
+	@# JupyterLab settings for this environment: no "Jupyter news?" popup, no
+	@# update check, and Markdown files open rendered (MyST, by jupyterlab-myst).
+	@mkdir -p $(VENV)/share/jupyter/lab/settings
+	@printf '%s\n' \
+	  '{' \
+	  '  "@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": false},' \
+	  '  "@jupyterlab/docmanager-extension:plugin": {"defaultViewers": {"markdown": "Markdown Preview"}}' \
+	  '}' > $(VENV)/share/jupyter/lab/settings/overrides.json
 	@# Build matplotlib's font cache now, so no notebook prints the notice.
 	$(VENV_BIN)/python -c "import matplotlib.pyplot"
 	@touch $@
@@ -86,11 +96,16 @@ test: $(VENV_STAMP) $(NODE_STAMP)
 LAB_FLAGS := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 lab: $(VENV_STAMP)
-	$(VENV_BIN)/jupyter lab $(LAB_FLAGS) book/
+	cd book && ../$(VENV_BIN)/jupyter lab $(LAB_FLAGS) intro.md
 
 serve: book
 	@echo "Serving $(HTML_DIR) on http://127.0.0.1:8000/ (Ctrl-C to stop)"
 	$(VENV_BIN)/python -m http.server 8000 --bind 127.0.0.1 --directory $(HTML_DIR)
+
+# Lighthouse 12.2.3 (npm, into benchmarks/site/node_modules) on every page,
+# mobile and desktop, median of 3 runs; the table goes to book/performance_data/.
+audit: book
+	$(VENV_BIN)/python -m benchmarks.site
 
 clean:
 	rm -rf $(BUILD_DIR) .pytest_cache .hypothesis

@@ -1,13 +1,16 @@
-"""The command line: ``python -m benchmarks [--quick] [--accuracy] [--output DIR]``.
+"""The command line: ``python -m benchmarks [--quick] [--accuracy] [--output DIR] ...``.
 
-Without options it measures speed on the full shapes and accuracy on the
-whole adversarial suite, prints both, and writes the results (JSON, CSV and
-the figure) into ``book/performance_data/``, where the book's page
-"Performance and accuracy" reads them. ``--quick`` is a smoke test on small
-shapes with few repeats; it writes files only when ``--output`` is given, so
-it never replaces the book's numbers. Progress goes to stderr, results to
-stdout. The exit status is 0 whether or not the targets are met: speed is
-reported, not tested.
+Without options it waits (up to ``--wait`` seconds) for the machine's load
+average to fall below 0.5, records it, measures speed on the full shapes
+with PyTorch at one thread and at all threads, times the ablation of the
+library's features, measures accuracy on the whole adversarial suite and
+the error against ``|z - m|``, prints everything, and writes the results
+(JSON, CSV, Markdown sentences and figures) into ``book/performance_data/``,
+where the book's page "Performance and accuracy" reads them. ``--quick`` is a
+smoke test on small shapes with few repeats; it writes files only when
+``--output`` is given, so it never replaces the book's numbers. Progress goes
+to stderr, results to stdout. The exit status is 0 whether or not the
+targets are met: speed is reported, not tested.
 """
 
 import argparse
@@ -15,12 +18,15 @@ import sys
 import time
 from pathlib import Path
 
-from . import accuracy, figure, machine, report, speed
+from . import ablation, accuracy, figure, machine, report, speed
 from .cases import DTYPES, FULL_SHAPES, QUICK_SHAPES
-from .implementations import ROW_FUNCTIONS, load_torch
+from .implementations import ROW_FUNCTIONS, load_torch, torch_threads
+from .stats import MIN_REPEATS, RESAMPLES
 
 BOOK_DATA = Path(__file__).resolve().parents[1] / "book" / "performance_data"
-REPEATS = {"full": 9, "quick": 3}
+REPEATS = {"full": 20, "quick": 5}
+WAIT_S = {"full": 300.0, "quick": 0.0}
+QUICK_SHIFT_ROWS = 2
 
 
 def parse_args(argv):
@@ -40,21 +46,88 @@ def parse_args(argv):
     )
     parser.add_argument(
         "--repeats", type=int, default=None,
-        help=f"timed repeats per measurement (default {REPEATS['full']}, {REPEATS['quick']} "
-        "with --quick)",
+        help=f"timed repeats per measurement (default {REPEATS['full']}, at least "
+        f"{MIN_REPEATS}; {REPEATS['quick']} with --quick)",
     )
     parser.add_argument(
-        "--torch-threads", type=int, default=1, metavar="N",
-        help="threads PyTorch may use (default 1, like NumPy)",
+        "--torch-threads", type=int, default=None, metavar="N",
+        help="threads of the second PyTorch column (default: PyTorch's own, one per core)",
+    )
+    parser.add_argument(
+        "--wait", type=float, default=None, metavar="SECONDS",
+        help=f"wait at most this long for a load average below {report.QUIET_LOAD} "
+        f"(default {WAIT_S['full']:g}, {WAIT_S['quick']:g} with --quick)",
     )
     args = parser.parse_args(argv)
-    if args.repeats is not None and args.repeats < 1:
-        parser.error("--repeats must be at least 1")
-    if args.torch_threads < 1:
+    mode = "quick" if args.quick else "full"
+    if args.repeats is None:
+        args.repeats = REPEATS[mode]
+    if args.repeats < 2:
+        parser.error("--repeats must be at least 2 (the intervals bootstrap over repeats)")
+    if not args.quick and args.repeats < MIN_REPEATS:
+        parser.error(f"--repeats must be at least {MIN_REPEATS} outside --quick")
+    if args.torch_threads is not None and args.torch_threads < 1:
         parser.error("--torch-threads must be at least 1")
+    if args.wait is None:
+        args.wait = WAIT_S[mode]
     if args.output is None and not args.quick:
         args.output = BOOK_DATA
     return args
+
+
+def run_speed(args, torch, all_threads, about, progress):
+    shapes = QUICK_SHAPES if args.quick else FULL_SHAPES
+    load_before, waited = machine.wait_for_quiet(report.QUIET_LOAD, args.wait, progress=progress)
+    progress(f"load average before the run: {load_before}")
+    results = speed.measure(shapes, DTYPES, args.repeats, torch, all_threads, progress)
+    ablations = ablation.measure(shapes, DTYPES, args.repeats, progress)
+    load_after = machine.load_average()
+    summary = report.noise(results, load_before, load_after, about["logical_cores"], waited)
+    answers = report.speed_answers(results, about)
+    print("Speed: softmax_lib / peer, median of the paired ratios (95 % interval) and verdict\n")
+    print(report.text_table(report.speed_rows(results)))
+    print()
+    print(report.noise_text(summary))
+    print()
+    print("\n".join(report.answers_text(answers)))
+    worst = report.worst_interval(results)
+    print(f"Worst interval: {report.record_text(worst)} {worst['verdict']}, "
+          f"{worst['case']} / {worst['peer']}")
+    print("\nAblation: time of each variant / time with every feature on\n")
+    print(report.text_table(report.ablation_rows(ablations)))
+    print()
+    print("\n".join(report.ablation_text(report.ablation_findings(ablations))))
+    print()
+    if args.output is not None:
+        settings = {
+            "repeats": args.repeats, "shapes": [list(s) for s in shapes], "quick": args.quick,
+            "resamples": RESAMPLES, "confidence": 0.95,
+        }
+        report.write_speed(args.output, about, settings, results, summary, answers)
+        figure.draw_speed(results, about, args.output / "speed.png")
+        report.write_ablation(args.output, settings, ablations)
+        figure.draw_ablation(ablations, args.output / "ablation.png")
+        progress(f"speed and ablation results written to {args.output}")
+
+
+def run_accuracy(args, torch, about, progress):
+    results = accuracy.measure(torch, DTYPES, progress)
+    targets = report.accuracy_targets(results)
+    rows = accuracy.SHIFT_ROWS_QUICK if args.quick else None
+    shift_data = accuracy.error_against_shift(torch, DTYPES, progress, rows=rows)
+    binned = accuracy.binned_shift_errors(shift_data)
+    fit = accuracy.shift_law_fit(shift_data)
+    for function in ROW_FUNCTIONS:
+        print(f"Accuracy of {function}: error in ulps against mpmath (maximum / median)\n")
+        print(report.text_table(report.accuracy_rows(results, function)))
+        print()
+    print(report.accuracy_targets_text(targets))
+    print("\nSoftmax error against |z - m| (largest, and slope of a line through 0)\n")
+    print(report.text_table(report.shift_rows(fit)))
+    if args.output is not None:
+        report.write_accuracy(args.output, about, results, targets, shift_data, binned, fit)
+        figure.draw_shift(binned, args.output / "accuracy_shift.png")
+        progress(f"accuracy results written to {args.output}")
 
 
 def main(argv=None):
@@ -64,43 +137,17 @@ def main(argv=None):
     def progress(message):
         print(f"[{time.perf_counter() - started:7.1f} s] {message}", file=sys.stderr, flush=True)
 
-    torch, why_not = load_torch(args.torch_threads)
+    torch, why_not = load_torch()
+    all_threads = default_threads = None
     if torch is None:
         progress(why_not)
-    about = machine.describe(torch)
-
+    else:
+        default_threads = torch.get_num_threads()
+        all_threads = torch_threads(torch, args.torch_threads)
+    about = machine.describe(torch, default_threads, all_threads)
     if not args.accuracy:
-        repeats = args.repeats or REPEATS["quick" if args.quick else "full"]
-        shapes = QUICK_SHAPES if args.quick else FULL_SHAPES
-        load_before = machine.load_average()
-        results = speed.measure(shapes, DTYPES, repeats, torch, progress)
-        load_after = machine.load_average()
-        summary = report.noise(results, load_before, load_after, about["logical_cores"])
-        targets = report.speed_targets(results)
-        print("Speed (medians; a ratio below 1 means softmax_lib is faster)\n")
-        print(report.text_table(report.speed_rows(results)))
-        print()
-        print(report.noise_text(summary))
-        print(report.speed_targets_text(targets))
-        print()
-        if args.output is not None:
-            settings = {
-                "repeats": repeats, "shapes": [list(s) for s in shapes], "quick": args.quick,
-            }
-            report.write_speed(args.output, about, settings, results, summary, targets)
-            figure.draw(results, args.output / "speed.png")
-            progress(f"speed results written to {args.output}")
-
-    results = accuracy.measure(torch, DTYPES, progress)
-    targets = report.accuracy_targets(results)
-    for function in ROW_FUNCTIONS:
-        print(f"Accuracy of {function}: error in ulps against mpmath (maximum / median)\n")
-        print(report.text_table(report.accuracy_rows(results, function)))
-        print()
-    print(report.accuracy_targets_text(targets))
-    if args.output is not None:
-        report.write_accuracy(args.output, about, results, targets)
-        progress(f"accuracy results written to {args.output}")
+        run_speed(args, torch, all_threads, about, progress)
+    run_accuracy(args, torch, about, progress)
     progress("done")
     return 0
 

@@ -20,6 +20,8 @@ FULL_SHAPES = ((1000, 10000), (4096, 1000), (64, 100000))
 QUICK_SHAPES = ((100, 1000), (512, 100), (8, 10000))
 
 LOGIT_SCALE = 4.0  # standard deviation of the random logits
+WIDE_LOGIT_SCALE = 10.0  # ... of the wide rows, where the rounding of z - m shows
+SHIFT_ROWS, SHIFT_CLASSES = 8, 1000  # the rows of the figure of error against |z - m|
 
 
 @dataclass(frozen=True)
@@ -61,7 +63,10 @@ def accuracy_suite(dtype, seed=SEED):
       ``eps / e`` is below the rounding unit and ``log(1 + eps/e)`` rounds to 0
       unless the maximum's own term is taken out (``log1p``);
     * many tiny terms: one logit at 0 and 999 far below it;
-    * random rows: ordinary logits ``N(0, 4^2)``.
+    * random rows: ordinary logits ``N(0, 4^2)``;
+    * wide random rows: logits ``N(0, 10^2)``, where the differences
+      ``z - m`` reach several tens and their rounding, amplified by the
+      exponential, dominates a plain algorithm's error.
     """
     dtype = np.dtype(dtype)
     rng = np.random.default_rng(seed)
@@ -72,13 +77,11 @@ def accuracy_suite(dtype, seed=SEED):
     def row(values):
         return np.asarray(values, dtype=np.float64).astype(dtype)
 
-    def random_rows(count, length, offset=0.0):
+    def random_rows(count, length, offset=0.0, scale=LOGIT_SCALE):
         # Rounded to the dtype after the offset is added. Around +-1e4 every
         # x_i - max(x) is then exact (Sterbenz), so only the algorithm's own
         # error is measured; around 0 the shifts round, as they do in practice.
-        return tuple(
-            row(offset + rng.normal(scale=LOGIT_SCALE, size=length)) for _ in range(count)
-        )
+        return tuple(row(offset + rng.normal(scale=scale, size=length)) for _ in range(count))
 
     cases = [
         AccuracyCase(
@@ -91,5 +94,21 @@ def accuracy_suite(dtype, seed=SEED):
         AccuracyCase("tiny second term", (row([1.0 - math.log(eps), 0.0]),)),
         AccuracyCase("many tiny terms", (row([0.0] + [-tiny_gap] * 999),)),
         AccuracyCase("random rows", random_rows(16, 64)),
+        AccuracyCase("wide random rows", random_rows(16, 256, scale=WIDE_LOGIT_SCALE)),
     ]
     return cases
+
+
+def shift_rows(dtype, seed=SEED + 1):
+    """Rows for the figure of the error against ``|z - m|``: ``N(0, 10^2)`` logits.
+
+    :data:`SHIFT_ROWS` rows of :data:`SHIFT_CLASSES` logits, drawn in float64
+    and rounded to ``dtype``. Around 0, ``z - m`` is rounded whenever ``z``
+    and ``m`` are not within a factor of two of each other, which is most of
+    the time.
+    """
+    rng = np.random.default_rng(seed)
+    return [
+        rng.normal(scale=WIDE_LOGIT_SCALE, size=SHIFT_CLASSES).astype(dtype)
+        for _ in range(SHIFT_ROWS)
+    ]

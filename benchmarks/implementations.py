@@ -7,18 +7,27 @@ Functions (the same names in every table):
 * ``cross_entropy + grad``: the mean loss and its gradient with respect to
   the logits, as a training step needs them.
 
-Peers:
+Peer columns, each named by what it actually runs (:func:`peer_name`):
 
 * **SciPy**: ``scipy.special.softmax``, ``log_softmax`` and ``logsumexp``.
-  SciPy has no cross-entropy loss, so its two cross-entropy entries are a
-  plain NumPy reference built on ``scipy.special.log_softmax``: the loss is
-  ``-mean(log_softmax(z)[n, y_n])`` and the gradient ``(exp(log_softmax(z)) -
-  onehot(y)) / N``, computed in place on the buffer it owns.
-* **PyTorch** (CPU, only when it is installed; imported lazily): ``torch.softmax``,
-  ``torch.log_softmax``, ``torch.logsumexp``, ``torch.nn.functional.cross_entropy``,
-  and for the gradient the loss's ``backward()``. The arrays are shared with
+  SciPy has no cross-entropy loss, so in the two cross-entropy rows this
+  column is *not* a SciPy function: it is this project's own NumPy code
+  around ``scipy.special.log_softmax`` (the loss
+  ``-mean(log_softmax(z)[n, y_n])``, the gradient ``(exp(log_softmax(z)) -
+  onehot(y)) / N`` computed in place on the buffer it owns), and it is named
+  "NumPy + scipy.special.log_softmax" wherever it appears.
+* **PyTorch, 1 thread** and **PyTorch, all threads** (CPU, only when it is
+  installed; imported lazily): ``torch.softmax``, ``torch.log_softmax``,
+  ``torch.logsumexp``, ``torch.nn.functional.cross_entropy``, and for the
+  gradient the loss's ``backward()``. The same PyTorch twice: once limited
+  to one thread, as NumPy computes, and once with the number of threads
+  PyTorch chooses by itself (one per core, unless ``--torch-threads`` says
+  otherwise). Changing the count between two calls makes the next call
+  pay for waking or re-creating its worker threads, so the count is never
+  changed inside a series: the all-threads column is timed in a
+  second *session*, interleaved with softmax_lib again, and its ratio pairs
+  it with softmax_lib's times from that session. The arrays are shared with
   NumPy through ``torch.from_numpy`` (no copy), outside the timed region.
-  PyTorch runs on one thread unless told otherwise, like NumPy.
 
 A *factory* takes a :class:`benchmarks.cases.SpeedInput` and returns a
 function of no arguments that computes the result once; everything that is
@@ -36,8 +45,36 @@ SPEED_FUNCTIONS = (*ROW_FUNCTIONS, "cross_entropy", "cross_entropy + grad")
 
 OURS = "softmax_lib"
 SCIPY = "SciPy"
-TORCH = "PyTorch"
+TORCH = "PyTorch"  # the accuracy mode's name: the thread count changes no result
+TORCH_ONE = "PyTorch, 1 thread"
+TORCH_ALL = "PyTorch, all threads"
 COPY = "copy"
+
+_SCIPY_NAMES = {
+    "softmax": "scipy.special.softmax",
+    "log_softmax": "scipy.special.log_softmax",
+    "logsumexp": "scipy.special.logsumexp",
+    "cross_entropy": "NumPy + scipy.special.log_softmax",
+    "cross_entropy + grad": "NumPy + scipy.special.log_softmax",
+}
+_TORCH_NAMES = {
+    "softmax": "torch.softmax",
+    "log_softmax": "torch.log_softmax",
+    "logsumexp": "torch.logsumexp",
+    "cross_entropy": "torch.nn.functional.cross_entropy",
+    "cross_entropy + grad": "torch.nn.functional.cross_entropy + backward()",
+}
+
+
+def peer_name(function, column, threads=None):
+    """What the peer ``column`` runs for ``function``, as the tables name it."""
+    if column == SCIPY:
+        return _SCIPY_NAMES[function]
+    if column in (TORCH_ONE, TORCH_ALL):
+        count = 1 if column == TORCH_ONE else threads
+        suffix = "" if count is None else f", {count} thread{'' if count == 1 else 's'}"
+        return _TORCH_NAMES[function] + suffix
+    raise ValueError(f"unknown peer column {column!r}")
 
 
 # --------------------------------------------------------------------------
@@ -45,14 +82,18 @@ COPY = "copy"
 # --------------------------------------------------------------------------
 
 
-def load_torch(threads=1):
-    """Import PyTorch and set its threads; return ``(module, None)`` or ``(None, why not)``."""
+def load_torch():
+    """Import PyTorch; return ``(module, None)`` or ``(None, why not)``."""
     try:
         import torch
     except ImportError as exc:
         return None, f"PyTorch is not installed ({exc}); its columns are skipped"
-    torch.set_num_threads(threads)
     return torch, None
+
+
+def torch_threads(torch, requested=None):
+    """The thread count of the "all threads" column: ``requested``, or PyTorch's own default."""
+    return requested if requested is not None else torch.get_num_threads()
 
 
 # --------------------------------------------------------------------------
@@ -159,13 +200,24 @@ def _copy(inp):
     return lambda: np.copyto(destination, inp.logits)
 
 
-def timed_functions(function, inp, torch=None):
-    """``{implementation: callable}`` for ``function`` on ``inp``, the copy floor included."""
-    runs = {OURS: _ours(function, inp), SCIPY: _scipy(function, inp)}
+def timed_sessions(function, inp, torch=None, all_threads=None):
+    """The timing sessions of ``function`` on ``inp``: a list of ``(before, runs)``.
+
+    ``before`` (a callable, or None) runs once before the session;
+    ``runs`` is ``{implementation: callable}``, softmax_lib always among
+    them. The first session holds softmax_lib, SciPy, PyTorch on one thread
+    and the copy floor; with ``torch``, a second holds softmax_lib and
+    PyTorch on ``all_threads`` threads.
+    """
+    first = {OURS: _ours(function, inp), SCIPY: _scipy(function, inp)}
     if torch is not None:
-        runs[TORCH] = _torch(torch, function, inp)
-    runs[COPY] = _copy(inp)
-    return runs
+        first[TORCH_ONE] = _torch(torch, function, inp)
+    first[COPY] = _copy(inp)
+    sessions = [((lambda: torch.set_num_threads(1)) if torch is not None else None, first)]
+    if torch is not None:
+        second = {OURS: _ours(function, inp), TORCH_ALL: _torch(torch, function, inp)}
+        sessions.append((lambda: torch.set_num_threads(all_threads), second))
+    return sessions
 
 
 def floor_bytes(function, inp):

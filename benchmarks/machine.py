@@ -7,6 +7,7 @@ host name, user name or path.
 import datetime
 import os
 import platform
+import time
 from importlib import metadata
 
 
@@ -39,7 +40,27 @@ def load_average():
         return None
 
 
-def describe(torch=None):
+def wait_for_quiet(threshold, timeout_s, poll_s=10.0, progress=None, sleep=time.sleep,
+                   read=None):
+    """Wait until the 1-minute load average is below ``threshold``, for at most ``timeout_s``.
+
+    Returns ``(load average when the wait ended, seconds waited)``. The
+    caller runs anyway when the machine stays busy, and says so.
+    """
+    read = read or load_average
+    waited = 0.0
+    load = read()
+    while load is not None and load >= threshold and waited < timeout_s:
+        if progress is not None:
+            progress(f"load average {load:.2f}, waiting for it to fall below {threshold}")
+        step = min(poll_s, timeout_s - waited)
+        sleep(step)
+        waited += step
+        load = read()
+    return load, waited
+
+
+def describe(torch=None, torch_threads_default=None, torch_threads_all=None):
     """A dict describing the machine and the software, for the results files."""
     return {
         "cpu": cpu_model(),
@@ -51,6 +72,7 @@ def describe(torch=None):
         "scipy": version("scipy"),
         "mpmath": version("mpmath"),
         "torch": None if torch is None else torch.__version__,
-        "torch_threads": None if torch is None else torch.get_num_threads(),
+        "torch_threads_default": torch_threads_default,
+        "torch_threads_all": torch_threads_all,
         "date": datetime.date.today().isoformat(),
     }

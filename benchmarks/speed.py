@@ -1,10 +1,16 @@
 """The speed measurement: every function, dtype and shape, every implementation interleaved.
 
-For each input the implementations of one function (softmax_lib, SciPy,
-PyTorch if present) and a plain ``np.copyto`` of the logits are timed
-together by :func:`benchmarks.timing.interleaved`. The copy is the memory
-floor: nothing that reads every logit and writes an array of the same size
-can be faster than a copy, which does only that.
+For each input the implementations of one function (softmax_lib, the SciPy
+column, PyTorch with one thread if present) and a plain ``np.copyto`` of the
+logits are timed together by :func:`benchmarks.timing.interleaved`; PyTorch
+with all threads is timed in a second session beside softmax_lib again
+(:func:`benchmarks.implementations.timed_sessions` says why). The copy is the memory floor: nothing
+that reads every logit and writes an array of the same size can be faster
+than a copy, which does only that.
+
+Every ratio softmax_lib / peer comes with its 95 % bootstrap interval over
+the paired repeats (:func:`benchmarks.stats.paired_ratio_interval`), and is
+classified "faster", "slower" or "tie" by that interval.
 
 Effective bandwidth is the function's floor in bytes (its input read once,
 its output written once; :func:`benchmarks.implementations.floor_bytes`)
@@ -17,8 +23,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from .cases import speed_input
-from .implementations import COPY, OURS, SPEED_FUNCTIONS, floor_bytes, timed_functions
-from .timing import interleaved, ratio
+from .implementations import COPY, OURS, SPEED_FUNCTIONS, floor_bytes, timed_sessions
+from .stats import paired_ratio_interval
+from .timing import interleaved
 
 
 @dataclass(frozen=True)
@@ -28,12 +35,17 @@ class Speed:
     function: str
     dtype: str
     shape: tuple
+    times_s: dict  # implementation -> every repeat's time, in the order taken
     median_s: dict  # implementation -> median seconds (the copy included)
     spread: dict  # implementation -> interquartile range / median
-    ratio: dict  # peer -> median(softmax_lib) / median(peer)
-    ratio_spread: dict  # peer -> interquartile range / median of the per-repeat ratios
+    interval: dict  # peer -> benchmarks.stats.Interval of softmax_lib / peer
+    paired_with: dict  # peer -> the softmax_lib series its ratios pair it with
     floor_bytes: int
     copy_bytes: int
+
+    @property
+    def case(self):
+        return f"{self.function} {self.dtype} {'×'.join(str(n) for n in self.shape)}"
 
     def gbps(self, implementation):
         """Effective bandwidth in GB/s (1e9 bytes per second) against the function's floor."""
@@ -46,7 +58,42 @@ class Speed:
         return self.gbps(implementation) / self.gbps(COPY)
 
 
-def measure(shapes, dtypes, repeats, torch=None, progress=None):
+def summarise(function, dtype, shape, sessions, floor, copy_bytes):
+    """A :class:`Speed` from the timed ``sessions`` (a list of ``{name: Series}``) of one input.
+
+    softmax_lib's series of the first session is its time; that of a later
+    session is stored as ``"softmax_lib, session k"`` and pairs with that
+    session's peers only.
+    """
+    case = f"{function} {np.dtype(dtype).name} {tuple(shape)}"
+    series, intervals, paired_with = {}, {}, {}
+    for k, session in enumerate(sessions, start=1):
+        ours = OURS if k == 1 else f"{OURS}, session {k}"
+        series[ours] = session[OURS]
+        for name, s in session.items():
+            if name == OURS:
+                continue
+            series[name] = s
+            if name != COPY:
+                intervals[name] = paired_ratio_interval(
+                    session[OURS].times, s.times, name=f"{case} / {name}"
+                )
+                paired_with[name] = ours
+    return Speed(
+        function=function,
+        dtype=np.dtype(dtype).name,
+        shape=tuple(shape),
+        times_s={name: list(s.times) for name, s in series.items()},
+        median_s={name: s.median for name, s in series.items()},
+        spread={name: s.spread for name, s in series.items()},
+        interval=intervals,
+        paired_with=paired_with,
+        floor_bytes=floor,
+        copy_bytes=copy_bytes,
+    )
+
+
+def measure(shapes, dtypes, repeats, torch=None, all_threads=None, progress=None):
     """Time every function on every (dtype, shape); a list of :class:`Speed`."""
     results = []
     total = len(shapes) * len(dtypes) * len(SPEED_FUNCTIONS)
@@ -58,22 +105,15 @@ def measure(shapes, dtypes, repeats, torch=None, progress=None):
                 done += 1
                 if progress is not None:
                     progress(f"speed [{done}/{total}]: {function} {np.dtype(dtype).name} {shape}")
-                runs = timed_functions(function, inp, torch)
-                series = interleaved(runs, repeats)
-                peers = [name for name in runs if name not in (OURS, COPY)]
-                ratios = {peer: ratio(series[OURS], series[peer]) for peer in peers}
+                sessions = []
+                for before, runs in timed_sessions(function, inp, torch, all_threads):
+                    if before is not None:
+                        before()
+                    sessions.append(interleaved(runs, repeats))
                 results.append(
-                    Speed(
-                        function=function,
-                        dtype=inp.dtype.name,
-                        shape=tuple(shape),
-                        median_s={name: s.median for name, s in series.items()},
-                        spread={name: s.spread for name, s in series.items()},
-                        ratio={peer: value for peer, (value, _) in ratios.items()},
-                        ratio_spread={peer: spread for peer, (_, spread) in ratios.items()},
-                        floor_bytes=floor_bytes(function, inp),
-                        copy_bytes=2 * inp.logits.nbytes,
+                    summarise(
+                        function, inp.dtype, inp.shape, sessions,
+                        floor_bytes(function, inp), 2 * inp.logits.nbytes,
                     )
                 )
-                del runs, series
     return results

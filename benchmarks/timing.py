@@ -8,10 +8,10 @@ garbage collector is off while timing. The result of a call is kept alive
 until the clock has stopped, so freeing it is not part of the time.
 
 The summary of a series is its median; its spread is the interquartile range
-relative to the median. A ratio ``ours / peer`` is the ratio of the medians;
-because the implementations are interleaved, the ratio of each repeat is
-also available, and the spread of those per-repeat ratios says how far the
-ratio itself can be trusted.
+relative to the median. Because the implementations are interleaved, the
+times of two implementations with the same index were taken in the same
+round: they are *pairs*, and :mod:`benchmarks.stats` turns the per-repeat
+ratios of the pairs into a ratio with a confidence interval.
 """
 
 import gc
@@ -72,9 +72,3 @@ def interleaved(runs, repeats, clock=time.perf_counter):
         if gc_was_enabled:
             gc.enable()
     return {name: Series(tuple(values)) for name, values in times.items()}
-
-
-def ratio(ours, peer):
-    """``(median(ours) / median(peer), spread of the per-repeat ratios)``."""
-    per_repeat = [a / b for a, b in zip(ours.times, peer.times, strict=True)]
-    return ours.median / peer.median, relative_iqr(per_repeat)

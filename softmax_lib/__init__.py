@@ -7,6 +7,8 @@ last unless an argument says otherwise):
 * :func:`softmax_jacobian`, :func:`softmax_jvp`, :func:`softmax_vjp`,
   :func:`numerical_gradient`
 * :func:`cross_entropy`, :func:`cross_entropy_grad`
+* :func:`binary_cross_entropy_with_logits`,
+  :func:`binary_cross_entropy_with_logits_grad` (independent sigmoids: multi-label)
 * :func:`entropy`, :func:`kl_divergence`, :func:`huffman_code`,
   :func:`average_code_length`, :func:`kraft_sum` (the cross-entropy of two
   distributions is :func:`softmax_lib.information.cross_entropy`)
@@ -20,6 +22,10 @@ The SymPy verification engine lives in :mod:`softmax_lib.symbolic`.
 """
 
 from .activations import log_softmax, logsumexp, sigmoid, softmax
+from .binary_losses import (
+    binary_cross_entropy_with_logits,
+    binary_cross_entropy_with_logits_grad,
+)
 from .information import average_code_length, entropy, huffman_code, kl_divergence, kraft_sum
 from .jacobians import numerical_gradient, softmax_jacobian, softmax_jvp, softmax_vjp
 from .losses import cross_entropy, cross_entropy_grad
@@ -52,6 +58,8 @@ __all__ = [
     "numerical_gradient",
     "cross_entropy",
     "cross_entropy_grad",
+    "binary_cross_entropy_with_logits",
+    "binary_cross_entropy_with_logits_grad",
     "entropy",
     "kl_divergence",
     "huffman_code",

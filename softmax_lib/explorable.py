@@ -295,6 +295,11 @@ class Explorable:
         return [r for r in self.datasets[dataset]
                 if all(r[k] == v for k, v in wanted.items())]
 
+    @property
+    def state_filter(self):
+        """The Vega expression that keeps the rows of the current state."""
+        return " && ".join(c.matches() for c in self.controls)
+
     def _filtered(self, view):
         """Copy ``view`` with the state filter in every view of a per-state dataset."""
         if isinstance(view, list):
@@ -304,8 +309,7 @@ class Explorable:
         out = {k: self._filtered(v) for k, v in view.items()}
         data = view.get("data")
         if isinstance(data, dict) and data.get("name") in self.datasets:
-            condition = " && ".join(c.matches() for c in self.controls)
-            out["transform"] = [{"filter": condition}] + list(view.get("transform", []))
+            out["transform"] = [{"filter": self.state_filter}] + list(view.get("transform", []))
         return out
 
     @property
@@ -314,7 +318,9 @@ class Explorable:
         spec = {
             "$schema": _SCHEMA,
             "description": self.description,
-            "usermeta": {"explorable": self.name, "caption": self.caption},
+            "usermeta": {"explorable": self.name, "caption": self.caption,
+                         "state_filter": self.state_filter,
+                         "state_datasets": sorted(self.datasets)},
             "config": BOOK_VEGA_CONFIG,
             "params": [{"name": c.name, "value": c.default, "bind": c.binding()}
                        for c in self.controls],

@@ -15,8 +15,8 @@ With :math:`s = \operatorname{softmax}(z)`,
 
 import numpy as np
 
-from ._checks import as_float_array, compute_dtype, positive_finite, same_shape
-from .activations import softmax
+from ._checks import as_float_array, positive_finite, same_shape
+from .activations import _WORK, softmax
 
 __all__ = ["softmax_jacobian", "softmax_jvp", "softmax_vjp", "numerical_gradient"]
 
@@ -59,6 +59,12 @@ def softmax_jacobian(x, axis=-1):
     ``s_i - s_i**2`` would round to 0 although the exact value is an ordinary
     small number.
 
+    ``s`` is the accurate softmax of :func:`~softmax_lib.softmax`, computed
+    in float64 whatever the dtype of ``x``, and ``J`` is rounded to that
+    dtype once. Measured against mpmath (``tests/test_accuracy.py``): every
+    entry within 0.50 ulp in float32 and 6.02 ulps in float64 (two
+    probabilities, each within a few ulps, multiplied).
+
     Examples
     --------
     >>> from softmax_lib import softmax_jacobian
@@ -68,14 +74,16 @@ def softmax_jacobian(x, axis=-1):
     >>> softmax_jacobian([[1.0, 2.0, 3.0]] * 4).shape
     (4, 3, 3)
     """
-    s = np.moveaxis(softmax(x, axis), axis, -1)
+    logits = as_float_array(x, "x")
+    # In float64 whatever the dtype of x, rounded once at the end.
+    s = np.moveaxis(softmax(logits.astype(_WORK, copy=False), axis), axis, -1)
     jac = -s[..., :, None] * s[..., None, :]
     diagonal = np.einsum("...ii->...i", jac)  # a writable view of the diagonal
     # s_i (1 - s_i) as the sum of s_i s_j over j != i (J 1 = 0): s_i - s_i**2
     # would cancel to 0 for a dominant class whose 1 - s_i is below eps.
     diagonal[...] = 0.0
     diagonal -= jac.sum(axis=-1)
-    return jac
+    return jac.astype(logits.dtype, copy=False)
 
 
 def softmax_jvp(x, v, axis=-1):
@@ -113,6 +121,12 @@ def softmax_jvp(x, v, axis=-1):
     is first shifted so that its entry at the largest ``s_a`` is 0; the
     factor ``1 - s_a`` of that entry then never appears as a difference of
     nearly equal numbers.
+
+    Computed in float64 from the accurate softmax and rounded once. An entry
+    of ``J v`` can be a difference of larger terms, so its error is measured
+    in ulps of :math:`s_i (|v_i| + \sum_j s_j |v_j|)`, how far it moves when
+    ``v`` moves by an ulp: within 0.50 in float32 and 2.77 in float64
+    against mpmath (``tests/test_accuracy.py``).
 
     Examples
     --------
@@ -178,16 +192,16 @@ def softmax_vjp(x, g, axis=-1):
 def _symmetric_jacobian_product(x, w, name, axis):
     """``J w = s * (w - s . w)`` for the symmetric softmax Jacobian ``J`` at ``x``.
 
-    The result has the promoted dtype of ``x`` and ``w``; float16 is computed
-    in float32 so that the dot product does not stall.
+    The result has the promoted dtype of ``x`` and ``w``; it is computed in
+    float64 and rounded once.
     """
     logits = as_float_array(x, "x")
     vectors = as_float_array(w, name)
     out_dtype = np.result_type(logits, vectors)
-    work_dtype = compute_dtype(out_dtype)
-    s = softmax(logits.astype(work_dtype, copy=False), axis)
+    # In float64 whatever the dtypes, rounded once at the end.
+    s = softmax(logits.astype(_WORK, copy=False), axis)
     same_shape(s, vectors, "x", name)
-    vectors = _minus_entry_at_largest(vectors.astype(work_dtype, copy=False), s, axis)
+    vectors = _minus_entry_at_largest(vectors.astype(_WORK, copy=False), s, axis)
     product = s * (vectors - np.sum(s * vectors, axis=axis, keepdims=True))
     return product.astype(out_dtype, copy=False)
 

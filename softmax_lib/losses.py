@@ -23,27 +23,45 @@ gradient cannot disagree about the options; ``_problem`` validates the
 arguments for both.
 
 The commonest case, class indices without weights or smoothing, has a
-faster path: the loss needs only :math:`\ell_y`, which comes from each row's
-maximum and normaliser without forming the whole log-softmax array, and the
-gradient is :math:`(p - \mathbf{1}_y) / D` written block by block into one
-array. The values are those of the general formula: the loss to the last
-bit, the gradient up to rounding (:math:`p` is computed as the softmax
-rather than as :math:`e^{\ell}`).
+faster and more accurate path: each block of logits is exponentiated
+unshifted (the logits are exact, so no rounded difference is exponentiated)
+and the target's term :math:`e^{z_y}` is set aside, so that
+
+.. math::
+
+    -\ell_y = \operatorname{log1p}\Bigl(\frac{\sum_{j \ne y} e^{z_j}}{e^{z_y}}\Bigr),
+    \qquad
+    p_y - 1 = -\frac{\sum_{j \ne y} e^{z_j}}{\sum_j e^{z_j}},
+
+with no cancellation even when :math:`p_y` rounds to 1. Rows outside the
+range where this is safe take the compensated log-softmax of
+:mod:`softmax_lib.activations`. Everything is computed in float64 (the
+target's term and the normaliser in extended precision) and rounded once.
+Measured against mpmath (``tests/test_accuracy.py``): row losses within
+0.50 ulp in float32 and 1.20 ulps in float64; gradient entries within 0.50
+and 3.89 ulps.
 """
 
+import math
 from typing import NamedTuple
 
 import numpy as np
 
 from ._checks import as_float_array, compute_dtype, integer, one_of, real_number
 from .activations import (
+    _WORK,
+    _accurate_sum,
     _blocks,
-    _exp_shifted,
+    _by_kind_of_row,
+    _exponentials,
+    _log_normaliser,
     _quiet,
-    _rows_per_block,
+    _Scratch,
     _share_of_posinf,
+    _shift_of,
     _softmax_rows,
     log_softmax,
+    softmax,
 )
 
 __all__ = ["cross_entropy", "cross_entropy_grad"]
@@ -150,7 +168,8 @@ def _cross_entropy_terms(problem):
     if problem.reduction != "mean":
         divisor = dtype.type(1.0)
     # The row-wise stable log-softmax (max shift and log1p): never log(softmax(z)).
-    log_probs = log_softmax(scores)
+    # In float64 whatever the logits' dtype, rounded once at the end of the loss.
+    log_probs = log_softmax(scores.astype(_WORK, copy=False))
     return _Terms(log_probs, weighted_target, active, divisor, problem.reduction,
                   problem.out_dtype)
 
@@ -165,59 +184,179 @@ def _plain_rows(problem):
 
 
 def _plain_index_row_losses(problem):
-    r"""Row losses :math:`-\ell_y` for plain class indices (0 for ignored rows).
+    r"""Row losses :math:`-\ell_y` in float64 for plain class indices (0 for ignored rows).
 
     Only the target's log-probability is needed, so the log-softmax array is
-    never formed: for each block of rows, :math:`\ell_y = (z_y - m) -
-    \log(1 + \text{rest})` from the row maximum ``m`` and the sum ``rest`` of
-    the other shifted exponentials. These are the operations
-    :func:`~softmax_lib.log_softmax` performs at ``y``, so the value is the
-    same to the last bit.
+    never formed. Most rows take :func:`_target_terms`:
+    :math:`-\ell_y = \operatorname{log1p}(\text{other} / e^{z_y})`, where
+    ``other`` is the exactly summed (:func:`_accurate_sum`, float64 logits)
+    sum of the other classes' exponentials: no shift, no cancellation, one
+    ``log1p``. The others take the operations
+    :func:`~softmax_lib.log_softmax` performs at ``y``
+    (:func:`_log_probability_at`).
     """
     rows, labels, active = _plain_rows(problem)
-    n_classes = rows.shape[1]
-    losses = np.empty(rows.shape[0], dtype=rows.dtype)
-    work = np.empty((min(_rows_per_block(rows), rows.shape[0]), n_classes), rows.dtype)
+    losses = np.empty((rows.shape[0], 1), dtype=_WORK)
+    scratch = _Scratch(rows, 3)
     with _quiet():
         for block in _blocks(rows):
-            z, y = rows[block], labels[block]
-            exps = work[: z.shape[0]]
-            m, _, rest = _exp_shifted(z, exps, exps)
-            picked = np.take(z, y + np.arange(0, z.size, n_classes))
-            log_p = (picked - m.ravel()) - np.log1p(rest.ravel())
-            if not np.isfinite(m).all():
-                posinf_rows = np.flatnonzero(m.ravel() == np.inf)
-                if posinf_rows.size:  # log_softmax's limit: log of the target's share
-                    share = _share_of_posinf(z[posinf_rows])
-                    log_p[posinf_rows] = np.log(share[np.arange(posinf_rows.size), y[posinf_rows]])
-            np.subtract(0.0, log_p, out=losses[block])
+            z, y, out = rows[block], labels[block], losses[block]
+            error, work, exps = scratch(z.shape[0])
+            terms = _target_terms(z, y, exps, accurate=(work, error))
+            out[:, 0] = np.log1p(terms.other / terms.target)  # rounded once to float64
+            _by_other_rows(_loss_rows, z, out, scratch(z.shape[0]), ~terms.fits, y)
+    losses = losses.ravel()
     losses[~active] = 0.0
     return losses.reshape(problem.scores.shape[:-1]), np.count_nonzero(active)
 
 
+class _TargetTerms(NamedTuple):
+    """The exponentials of a block of rows split at the target class (see :func:`_target_terms`)."""
+
+    at_target: np.ndarray  # flat positions of the targets in the block
+    target: np.ndarray  # e^{z_y} in extended precision, shape (n,)
+    other: np.ndarray  # the sum of e^{z_j} over j != y, shape (n,)
+    total: np.ndarray  # target + other
+    fits: np.ndarray  # rows for which these numbers are valid (bool, shape (n,))
+
+
+# A row's total sum of e^z must lie in this range for the unshifted
+# formulas of _target_terms (the lower bound is 1 in float64, see there).
+_TARGET_SUM_RANGE = (math.exp(-550.0), math.exp(650.0))
+
+
+def _target_terms(z, y, exps, accurate=None):
+    r"""Exponentiate a block of logits unshifted and set the target's term aside.
+
+    ``exps`` (float64) receives :math:`e^{z}` with 0 at each row's target
+    ``y``. The logits are exact, so no rounded difference is exponentiated.
+    ``accurate`` (two float64 scratch blocks, or None) sums ``other``
+    without rounding error (:func:`~softmax_lib.activations._accurate_sum`).
+
+    A row ``fits`` when its total lies in ``_TARGET_SUM_RANGE`` (at least 1
+    for float64 logits, so that an exponential lost to underflow is below
+    the spacing of the subnormal results) and the target's share is at
+    least :math:`e^{-600}`, so that ``other / target`` is finite. Rows
+    with NaN or infinite logits, or a target at ``-inf``, do not fit.
+    """
+    n_rows, n_classes = z.shape
+    at_target = y + np.arange(0, n_rows * n_classes, n_classes)
+    np.exp(z, out=exps, dtype=_WORK)
+    # The target's own term in extended precision: it enters every result.
+    target = np.exp(np.take(z, at_target).astype(np.longdouble))
+    np.put(exps, at_target, 0.0)
+    other = exps.sum(axis=1, keepdims=True)
+    if accurate is not None and z.dtype == _WORK:
+        other = _accurate_sum(exps, other, *accurate)
+    other = other.ravel()
+    total = target + other
+    low, high = _TARGET_SUM_RANGE
+    if z.dtype == _WORK:
+        low = 1.0
+    fits = (total >= low) & (total <= high) & (target >= total * math.exp(-600.0))
+    return _TargetTerms(at_target, target, other, total, fits)
+
+
+def _by_other_rows(kernel, z, out, scratch, rows, *row_arrays, **options):
+    """Recompute the rows ``rows`` (a boolean mask) of a block with ``kernel`` (shifted or not)."""
+    rows = np.flatnonzero(rows)
+    if not rows.size:
+        return
+    part_out = out[rows]
+    _by_kind_of_row(kernel, np.ascontiguousarray(z[rows]), part_out,
+                    [s[: rows.size] for s in scratch], *(a[rows] for a in row_arrays), **options)
+    out[rows] = part_out
+
+
+def _loss_rows(z, out, scratch, y, *, peak, unshifted, temperature=1.0):
+    """``out = -log_softmax(z)[y]`` for a block of rows (a kernel of ``_by_kind_of_row``)."""
+    error, work, exps = scratch
+    found = _exponentials(z, exps, exps, [error, work], peak, unshifted, accurate=True)
+    out[:, 0] = 0.0 - _log_probability_at(z, y, found.m, found.rest, unshifted)
+    return ()
+
+
+def _log_probability_at(z, y, m, rest, unshifted):
+    r""":math:`\ell_y` of each row of the block ``z`` at its class ``y``, in float64.
+
+    ``m`` and ``rest`` are the row maxima and the sums of the other
+    exponentials relative to the maximum's (shape ``(n, 1)``), as
+    :func:`~softmax_lib.activations._exponentials` returns them. The formula
+    is the one :func:`~softmax_lib.log_softmax` uses for the kind of row:
+    ``(z_y - c_hi) - c_lo`` for unshifted rows, ``d_y + (error_y -
+    log1p(rest))`` with the compensated shift for shifted ones. Rows with an
+    infinite maximum take the limit of log_softmax; NaN rows stay NaN.
+    """
+    picked = np.take(z, y + np.arange(0, z.size, z.shape[1])).astype(_WORK)
+    if unshifted:
+        c_hi, c_lo = _log_normaliser(m, rest)
+        return (picked - c_hi.ravel()) - c_lo.ravel()
+    m = m.ravel()
+    log_sum = np.log1p(rest.ravel())
+    if z.dtype == _WORK:
+        d, error = _shift_of(picked, m)
+        log_p = d + (error - log_sum)
+    else:
+        log_p = (picked - m.astype(_WORK)) - log_sum
+    if not np.isfinite(m).all():
+        log_p[np.isnan(m)] = np.nan
+        posinf_rows = np.flatnonzero(m == np.inf)
+        if posinf_rows.size:  # log_softmax's limit: log of the target's share
+            share = _share_of_posinf(z[posinf_rows])
+            log_p[posinf_rows] = np.log(share[np.arange(posinf_rows.size), y[posinf_rows]])
+    return log_p
+
+
 def _plain_index_grad(problem):
-    """The gradient ``softmax(z) / D - onehot(y) / D`` for plain class indices, block by block.
+    r"""The gradient ``softmax(z) / D - onehot(y) / D`` for plain class indices, block by block.
 
     ``D`` is the number of rows taking part for the mean, else 1; ignored
-    rows get 0. Dividing by ``D`` is folded into the softmax's own
-    normalisation, so the gradient costs no pass over the data beyond the
-    softmax.
+    rows get 0. Most rows take :func:`_target_terms`:
+    :math:`p_k = e^{z_k} / \text{total}` and, at the true class,
+    :math:`p_y - 1 = -\text{other} / \text{total}`, the sum of the other
+    classes' exponentials over the total: it keeps its relative accuracy when
+    :math:`p_y` is so close to 1 that ``p_y - 1`` would cancel, or round to
+    0. The remaining rows (shifted ones) use
+    :math:`\operatorname{expm1}(\ell_y)` for the same purpose. Dividing by
+    ``D`` is folded into the normalisation.
     """
     rows, labels, active = _plain_rows(problem)
-    n_classes = rows.shape[1]
-    grad = np.empty_like(rows)
+    grad = np.empty(rows.shape, dtype=problem.out_dtype)
     count = np.count_nonzero(active)
-    divisor = rows.dtype.type(count) if problem.reduction == "mean" and count > 0 else None
-    one = rows.dtype.type(1) if divisor is None else 1 / divisor
+    divisor = float(count) if problem.reduction == "mean" and count > 0 else 1.0
+    scratch = _Scratch(rows, 3)
     with _quiet():
         for block in _blocks(rows):
-            g = grad[block]
-            _softmax_rows(rows[block], g, divisor=divisor)
-            taking_part = np.flatnonzero(active[block])
-            g.reshape(-1)[taking_part * n_classes + labels[block][taking_part]] -= one
+            z, y, g = rows[block], labels[block], grad[block]
+            buffers = scratch(z.shape[0])
+            exps = g if g.dtype == _WORK else buffers[2]
+            terms = _target_terms(z, y, exps)
+            scale = 1 / (terms.total * divisor)  # in extended precision
+            exps *= scale.astype(_WORK)[:, None]
+            if exps is not g:
+                np.copyto(g, exps)  # the one rounding to the output dtype
+            np.put(g, terms.at_target, -terms.other * scale)
+            _by_other_rows(_grad_rows, z, g, buffers, ~terms.fits, y, active[block],
+                           divisor=divisor)
     if count < active.size:
         grad[~active] = 0.0
     return grad.reshape(problem.scores.shape)
+
+
+def _grad_rows(z, g, scratch, y, active, *, peak, unshifted, temperature=1.0, divisor=1.0):
+    """``g = (softmax(z) - onehot(y)) / divisor`` for a block of rows (rows not active: any)."""
+    m, rest = _softmax_rows(z, g, scratch, peak=peak, unshifted=unshifted,
+                            divisor=None if divisor == 1.0 else divisor)
+    taking_part = np.flatnonzero(active)
+    at_class = taking_part * z.shape[1] + y[taking_part]
+    log_p = _log_probability_at(z[taking_part], y[taking_part], m[taking_part],
+                                rest[taking_part], unshifted)
+    gradient = np.expm1(log_p) / divisor
+    # A row with +inf logits keeps p_y - 1 from its limit shares.
+    limit = np.isinf(m[taking_part].ravel())
+    gradient[limit] = g.reshape(-1)[at_class[limit]] - 1 / divisor
+    g.reshape(-1)[at_class] = gradient
+    return ()
 
 
 def _class_weight(weight, n_classes, dtype):
@@ -371,10 +510,15 @@ def cross_entropy(
     ``log(softmax(z))``, which turns a probability that underflows to 0 into
     an infinite loss although :math:`-\ell_c` is an ordinary number.
     With class indices and neither weights nor smoothing, only
-    :math:`\ell_y = (z_y - m) - \log(1 + \sum_{j \ne a} e^{z_j - m})` is
-    computed for each row (``m = z_a`` the row maximum), block by block
-    without the whole log-softmax array; it is the same number.
-    float16 logits are computed in float32 and rounded once at the end.
+    :math:`-\ell_y = \operatorname{log1p}(\sum_{j \ne y} e^{z_j} / e^{z_y})`
+    is computed for each row, block by block without the whole log-softmax
+    array, from the unshifted exponentials of the exact logits (rows where
+    that could overflow or underflow use
+    :math:`\ell_y = (z_y - m) - \log(1 + \sum_{j \ne a} e^{z_j - m})`, with
+    ``m = z_a`` the row maximum and the shift compensated). Every variant is
+    computed in float64 and rounded once at the end, the mean included.
+    Measured against mpmath: row losses within 0.50 ulp in float32 and 1.20
+    ulps in float64.
 
     Special cases, chosen and tested:
 
@@ -513,14 +657,21 @@ def cross_entropy_grad(
     Notes
     -----
     The formula is analytic, not automatic differentiation; it shares its
-    inputs (:math:`\ell`, the products :math:`w_c q_c`, the rows that take
-    part and :math:`D`) with :func:`cross_entropy` through one private
-    helper, and :math:`p = e^{\ell}`. With class indices and neither
-    weights nor smoothing it is :math:`(p - \mathbf{1}_y) / D` with
-    :math:`p = \operatorname{softmax}(z)` from :func:`~softmax_lib.softmax`,
-    computed block by block into the one array returned. A row of the
-    gradient sums to 0 when ``weight`` is None and the row's target sums to
-    1, because ``p`` does.
+    inputs (the products :math:`w_c q_c`, the rows that take part and
+    :math:`D`) with :func:`cross_entropy` through one private helper, and
+    :math:`p = \operatorname{softmax}(z)` (not :math:`e^{\ell}`, whose
+    exponential would multiply the rounding error of :math:`\ell` by its
+    size). With class indices and neither weights nor smoothing it is
+    :math:`(p - \mathbf{1}_y) / D`, computed block by block into the one
+    array returned, with the true class's entry
+    :math:`p_y - 1 = -\sum_{j \ne y} e^{z_j} / \sum_j e^{z_j}` (or
+    :math:`\operatorname{expm1}(\ell_y)` in rows that need a shift), which
+    keeps its relative accuracy where ``p_y - 1`` would cancel, and is not
+    0 where :math:`p_y` rounds to 1. Everything is computed in float64 and
+    rounded once; measured against mpmath, the entries are within 0.50 ulp
+    in float32 and 3.89 ulps in float64. A row of the gradient sums to 0
+    (up to rounding) when ``weight`` is None and the row's target sums to 1,
+    because ``p`` does.
 
     Special cases: ignored rows get 0 even if their logits are NaN (PyTorch's
     autograd gives NaN there); when every target is ignored the gradient of
@@ -557,7 +708,9 @@ def cross_entropy_grad(
     if problem.plain_indices:
         return _plain_index_grad(problem).astype(problem.out_dtype, copy=False)
     terms = _cross_entropy_terms(problem)
-    probs = np.exp(terms.log_probs)
+    # The compensated softmax, not exp(log_probs): the exponential would
+    # multiply the rounding error of a log-probability by its magnitude.
+    probs = softmax(problem.scores.astype(_WORK, copy=False))
     target_mass = terms.weighted_target.sum(axis=-1, keepdims=True)
     with np.errstate(invalid="ignore", divide="ignore"):  # inf targets; a zero-weight mean
         grad = (probs * target_mass - terms.weighted_target) / terms.divisor

@@ -1,9 +1,13 @@
 """Every page of the built book, opened in headless Chromium over HTTP.
 
 Each page gets a fresh browser context (empty storage, as on a first visit)
-and must: typeset all its math with MathJax, with no TeX errors and no raw TeX
-visible; load every image; log no console error and throw no exception; and
-send no request to any host but the local server.
+and must: show its maths as MathML (rendered at build time), with no TeX error
+and no raw TeX visible; load every image, each with a real text alternative;
+log no console error and throw no exception; send no request to any host but
+the local server; transfer at most the page budget (gzip-compressed, figures
+aside); have no axe-core violation in light and in dark mode; and not scroll
+sideways on a 390 px phone, where at most 10 % of the book's display formulas
+may be cut off (wider than their box).
 
 Playwright drives Debian's Chromium (``/usr/bin/chromium``); Playwright's own
 browser downloads are never used.
@@ -11,6 +15,8 @@ browser downloads are never used.
 
 from __future__ import annotations
 
+import gzip
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -32,37 +38,24 @@ CHROMIUM_ARGS = [
 LOCAL_HOST = "127.0.0.1"
 PAGE_TIMEOUT_MS = 60_000
 
-# Resolves once MathJax has typeset the page (null when the page loads no MathJax).
-_WAIT_FOR_MATHJAX = """
-async () => {
-  if (!window.MathJax || !window.MathJax.startup || !window.MathJax.startup.promise) {
-    return null;
-  }
-  await window.MathJax.startup.promise;
-  return window.MathJax.version;
-}
-"""
-
 _MATH_REPORT = """
 () => {
   const sources = document.querySelectorAll('span.math, div.math').length;
-  const containers = document.querySelectorAll('mjx-container').length;
-  const errors = Array.from(document.querySelectorAll('mjx-merror, merror, [data-mjx-error]'))
-    .map(e => e.getAttribute('data-mjx-error') || e.textContent);
-  // MathJax's noundefined package shows an unknown macro as red text instead of an error.
-  // Its text is drawn by CSS, so read it from the hidden MathML copy.
-  const undefinedMacros = Array.from(
-    document.querySelectorAll('mjx-container mjx-assistive-mml mtext[mathcolor="red"]'))
-    .map(e => e.textContent)
-    .filter(text => text.startsWith('\\\\'));
-  return {sources, containers, errors, undefinedMacros};
+  const rendered = document.querySelectorAll('span.math math, div.math math').length;
+  const withoutMathml = Array.from(document.querySelectorAll('span.math, div.math'))
+    .filter(e => !e.querySelector('math')).map(e => e.textContent.slice(0, 80));
+  const errors = Array.from(document.querySelectorAll('merror, .math-error, .temml-error'))
+    .map(e => e.textContent);
+  const mathjax = typeof window.MathJax !== 'undefined'
+    || document.querySelectorAll('script[src*="mathjax"], mjx-container').length > 0;
+  return {sources, rendered, withoutMathml, errors, mathjax};
 }
 """
 
 # Visible text outside code and typeset math.
 _VISIBLE_TEXT = """
 () => {
-  const skip = 'pre, code, script, style, textarea, mjx-container, mjx-assistive-mml';
+  const skip = 'pre, code, script, style, textarea';
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   const parts = [];
   for (let node = walker.nextNode(); node; node = walker.nextNode()) {
@@ -86,7 +79,44 @@ async () => {
 }
 """
 
-_RAW_TEX_MARKERS = ("\\(", "\\)", "\\[", "\\]", "$$", "\\begin{")
+_RAW_TEX_MARKERS = ("\\(", "\\)", "\\[", "\\]", "$$", "\\begin{", "\\frac", "\\text{")
+
+# Every <img> must have a text alternative that says something: not empty,
+# not a file name or path, not a hash.
+_ALT_TEXTS = """
+() => Array.from(document.images).map(img => ({
+  src: img.getAttribute('src'),
+  alt: img.getAttribute('alt'),
+  sized: img.hasAttribute('width') && img.hasAttribute('height'),
+}))
+"""
+_BAD_ALT = re.compile(
+    r"(^\s*$|\.(png|jpe?g|svg|gif|webp)\b|_images/|^\.\.?/|[0-9a-f]{32,}|\\[A-Za-z]+)", re.I
+)
+
+# Share of display formulas wider than their box (cut off, to be scrolled).
+_CLIPPED_MATH = """
+() => {
+  const boxes = Array.from(document.querySelectorAll('div.math'));
+  const clipped = boxes.filter(box => [box, ...box.querySelectorAll('.deriv-rhs')]
+    .some(e => e.scrollWidth > e.clientWidth + 1));
+  return {total: boxes.length, clipped: clipped.map(b => b.id || b.textContent.slice(0, 60))};
+}
+"""
+
+# Search fields a reader can see (the header and sidebar each had one).
+_VISIBLE_SEARCH_BOXES = """
+() => Array.from(document.querySelectorAll('.search-button__button, form.bd-search input[type=search]'))
+  .filter(e => !e.closest('dialog') && e.checkVisibility({checkOpacity: true, checkVisibilityCSS: true}))
+  .length
+"""
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+PAGE_BUDGET_BYTES = 500 * 1024
+MAX_CLIPPED_SHARE = 0.10
+# Text types a host sends gzip-compressed; the rest (fonts, images) as they are.
+_COMPRESSIBLE = ("text/", "javascript", "json", "svg", "xml")
 
 
 def _page_paths() -> list[str]:
@@ -124,7 +154,21 @@ def test_page_in_browser(browser, site_url: str, built_site: Path, page_path: st
     outside_requests: list[str] = []
     failed_requests: list[str] = []
 
-    context = browser.new_context()
+    transferred: list[tuple[str, int]] = []
+
+    def record_size(response) -> None:
+        # Bytes a gzip-serving host would send for this response.
+        if response.status >= 300:
+            return
+        try:
+            body = response.body()
+        except Exception:  # noqa: BLE001 - a redirect or aborted request has no body
+            return
+        kind = response.headers.get("content-type", "")
+        size = len(gzip.compress(body, 6, mtime=0)) if any(t in kind for t in _COMPRESSIBLE) else len(body)
+        transferred.append((urlsplit(response.url).path, size))
+
+    context = browser.new_context(viewport=DESKTOP)
     try:
 
         def route(route_request) -> None:
@@ -159,28 +203,33 @@ def test_page_in_browser(browser, site_url: str, built_site: Path, page_path: st
             else None,
         )
 
+        page.on("response", record_size)
         response = page.goto(site_url + page_path, wait_until="load")
         assert response is not None and response.ok, f"{page_path}: {response and response.status}"
         page.wait_for_load_state("networkidle")
 
-        mathjax_version = page.evaluate(_WAIT_FOR_MATHJAX)
         math = page.evaluate(_MATH_REPORT)
-        if math["sources"] > 0:
-            assert mathjax_version is not None, f"{page_path} has math but MathJax did not start"
-            assert mathjax_version.startswith("3."), f"MathJax {mathjax_version} is not version 3"
-            assert math["containers"] > 0
-        assert math["containers"] >= math["sources"], (
-            f"{page_path}: {math['sources']} math elements but only "
-            f"{math['containers']} were typeset"
+        assert not math["mathjax"], f"{page_path} still loads MathJax: maths is rendered at build time"
+        assert math["withoutMathml"] == [], (
+            f"{page_path}: math elements without MathML: {math['withoutMathml'][:5]}"
         )
-        assert math["errors"] == [], f"{page_path}: MathJax errors {math['errors']}"
-        assert math["undefinedMacros"] == [], (
-            f"{page_path}: undefined TeX macros {math['undefinedMacros']}"
+        assert math["rendered"] >= math["sources"], (
+            f"{page_path}: {math['sources']} math elements but only {math['rendered']} <math>"
         )
+        assert math["errors"] == [], f"{page_path}: TeX errors {math['errors']}"
 
         visible_text = page.evaluate(_VISIBLE_TEXT)
         raw = [marker for marker in _RAW_TEX_MARKERS if marker in visible_text]
         assert raw == [], f"{page_path}: raw TeX visible on the page: {raw}"
+
+        images = page.evaluate(_ALT_TEXTS)
+        bad_alt = [(i["src"], i["alt"]) for i in images if i["alt"] is None or _BAD_ALT.search(i["alt"])]
+        assert bad_alt == [], f"{page_path}: images without a real text alternative: {bad_alt}"
+        unsized = [i["src"] for i in images if "_images/" in (i["src"] or "") and not i["sized"]]
+        assert unsized == [], f"{page_path}: figures without width/height: {unsized}"
+
+        if page_path != "search.html":  # the search page's own form is its content
+            assert page.evaluate(_VISIBLE_SEARCH_BOXES) == 1, f"{page_path}: not exactly one search box"
 
         broken_images = page.evaluate(_BROKEN_IMAGES)
         assert broken_images == [], f"{page_path}: images that did not load: {broken_images}"
@@ -193,3 +242,92 @@ def test_page_in_browser(browser, site_url: str, built_site: Path, page_path: st
     assert failed_requests == [], f"{page_path}: failed requests: {failed_requests}"
     assert page_errors == [], f"{page_path}: uncaught exceptions: {page_errors}"
     assert console_errors == [], f"{page_path}: console errors: {console_errors}"
+
+    # The first visit's weight, the page's own figures (under _images) aside.
+    own_figures = [size for path, size in transferred if "/_images/" in path]
+    weight = sum(size for _, size in transferred) - sum(own_figures)
+    assert weight <= PAGE_BUDGET_BYTES, (
+        f"{page_path}: {weight / 1024:.0f} KiB gzip-compressed (figures aside) > "
+        f"{PAGE_BUDGET_BYTES // 1024} KiB:\n"
+        + "\n".join(f"{size:>9} {path}" for path, size in sorted(transferred, key=lambda x: -x[1])[:15])
+    )
+
+
+def _open(browser, url: str, viewport: dict, mode: str):
+    """A fresh context in the light or dark colour mode; returns (context, page)."""
+    context = browser.new_context(viewport=viewport, color_scheme=mode)
+    # The theme reads the reader's choice from localStorage before first paint.
+    context.add_init_script(f"localStorage.setItem('mode', '{mode}'); localStorage.setItem('theme', '{mode}');")
+    context.route(
+        "**/*",
+        lambda route: route.abort() if urlsplit(route.request.url).hostname not in (LOCAL_HOST, None)
+        else route.continue_(),
+    )
+    page = context.new_page()
+    page.set_default_timeout(PAGE_TIMEOUT_MS)
+    page.goto(url, wait_until="load")
+    page.wait_for_load_state("networkidle")
+    assert page.evaluate("document.documentElement.dataset.theme") == mode
+    return context, page
+
+
+def _axe_violations(page) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    # preload=False: axe would otherwise re-fetch style sheets itself and
+    # resolve their @import against the page instead of the sheet (a 404).
+    results = Axe().run(page, options={"preload": False})
+    return [
+        f"{violation['id']} ({violation['impact']}): "
+        + "; ".join(str(node["target"]) for node in violation["nodes"][:5])
+        for violation in results.response["violations"]
+    ]
+
+
+@pytest.mark.parametrize("page_path", _page_paths())
+def test_page_is_accessible_light_and_dark(browser, site_url: str, page_path: str) -> None:
+    """axe-core finds nothing: light mode on a desktop, dark mode on a phone."""
+    problems = {}
+    for mode, viewport in (("light", DESKTOP), ("dark", PHONE)):
+        context, page = _open(browser, site_url + page_path, viewport, mode)
+        try:
+            violations = _axe_violations(page)
+        finally:
+            context.close()
+        if violations:
+            problems[f"{mode}, {viewport['width']} px"] = violations
+    assert problems == {}, f"{page_path}: axe-core violations: {problems}"
+
+
+@pytest.mark.parametrize("page_path", _page_paths())
+def test_page_fits_a_phone(browser, site_url: str, page_path: str) -> None:
+    context, page = _open(browser, site_url + page_path, PHONE, "light")
+    try:
+        sideways = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        search_boxes = page.evaluate(_VISIBLE_SEARCH_BOXES)
+    finally:
+        context.close()
+    assert sideways <= 0, f"{page_path} scrolls sideways by {sideways} px at 390 px"
+    if page_path != "search.html":  # the search page's own form is its content
+        assert search_boxes == 1, f"{page_path}: {search_boxes} search boxes at 390 px"
+
+
+def test_few_display_formulas_are_cut_off_on_phones(browser, site_url: str) -> None:
+    total, clipped = 0, []
+    for page_path in _page_paths():
+        context, page = _open(browser, site_url + page_path, PHONE, "light")
+        try:
+            page.evaluate("document.fonts.ready")
+            report = page.evaluate(_CLIPPED_MATH)
+        finally:
+            context.close()
+        total += report["total"]
+        clipped += [f"{page_path}: {where}" for where in report["clipped"]]
+    assert total > 0, "no display formula found on any page"
+    share = len(clipped) / total
+    assert share <= MAX_CLIPPED_SHARE, (
+        f"{len(clipped)} of {total} display formulas ({share:.0%}) are cut off at 390 px:\n"
+        + "\n".join(clipped)
+    )

@@ -117,3 +117,20 @@ def test_site_renderer_compiles_and_names_the_state_dataset(tmp_path):
     assert '<noscript><img src="../_images/x.svg" alt="Three bars."></noscript>' in page
     svg = explorable_site.default_state_svg(spec)
     assert svg.startswith("<svg") and svg.count("<path") >= 3  # three bars drawn
+
+
+def test_site_renderer_maps_per_state_datasets_only():
+    # A line with a quantitative x makes Vega-Lite convert types before the
+    # state filter; a static dataset gets Vega-Lite's own validity filter.
+    ex = _example(static={"curve": [{"x": 0.0, "y": 1.0}, {"x": 1.0, "y": None}]})
+    ex.chart = {"layer": [
+        {"data": {"name": "bars"}, "mark": "line",
+         "encoding": {"x": {"field": "k", "type": "quantitative"},
+                      "y": {"field": "p", "type": "quantitative"}}},
+        {"data": {"name": "curve"}, "mark": "line",
+         "encoding": {"x": {"field": "x", "type": "quantitative"},
+                      "y": {"field": "y", "type": "quantitative"}}},
+    ]}
+    spec = ex.spec
+    datasets = explorable_site.state_datasets(spec, explorable_site.compile_to_vega(spec))
+    assert set(datasets) == {"bars"}

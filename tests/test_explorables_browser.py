@@ -104,7 +104,9 @@ class Figure:
     def check(self, when: str) -> dict:
         """Assert that every per-state dataset shows the builder's rows; return the state."""
         state = self.state()
-        assert self.datasets, f"{self.name}: no per-state dataset was found"
+        assert set(self.datasets) == set(self.explorable.datasets), (
+            f"{self.name}: the page maps {sorted(self.datasets)}, the builder has "
+            f"{sorted(self.explorable.datasets)}")
         for dataset in self.datasets:
             expected = self.explorable.rows(dataset, **state)
             shown = self.shown_rows(dataset)

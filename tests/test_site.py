@@ -22,11 +22,12 @@ pytestmark = pytest.mark.site
 # are the kernel process talking, not the build, and are left out.
 _KERNEL_LOG_LINE = re.compile(r"^\[IPKernelApp\] ")
 
-# Elements that hold TeX on purpose: MathJax sources and code.
-_MATH_AND_CODE = "span.math, div.math, .MathJax, mjx-container, pre, code, script, style, textarea"
+# Elements that may hold TeX on purpose: code. (Maths is MathML, rendered at
+# build time, so TeX may not appear even inside math elements.)
+_MATH_AND_CODE = "pre, code, script, style, textarea"
 
-# TeX that MathJax did not get to see: display/inline delimiters, environments,
-# control words, and $...$ pairs left over from Markdown that was not parsed.
+# TeX that was not rendered: display/inline delimiters, environments, control
+# words, and $...$ pairs left over from Markdown that was not parsed.
 _RAW_TEX = re.compile(
     r"\$\$|\\\(|\\\)|\\\[|\\\]|\\begin\{|\\end\{|\\[A-Za-z]{2,}|\$[^\s$][^$]*\$"
 )
@@ -126,12 +127,17 @@ def test_no_raw_tex_outside_math(built_site: Path) -> None:
     assert leftovers == [], "TeX outside math elements:\n" + "\n".join(leftovers)
 
 
-def test_pages_have_math_for_mathjax(built_site: Path) -> None:
-    # Guards the previous test: it must have had math to leave alone.
-    pages_with_math = [
-        page for page in _html_pages(built_site) if _soup(page).select("span.math, div.math")
-    ]
+def test_math_elements_hold_mathml(built_site: Path) -> None:
+    # Guards the previous test: it must have had math to look at, and every
+    # math element must carry the MathML rendered at build time.
+    pages_with_math = 0
+    empty = []
+    for page in _html_pages(built_site):
+        elements = _soup(page).select("span.math, div.math")
+        pages_with_math += bool(elements)
+        empty += [f"{page.relative_to(built_site)}: {e.get_text()[:60]!r}" for e in elements if not e.find("math")]
     assert pages_with_math, "no page contains math elements"
+    assert empty == [], "math elements without MathML:\n" + "\n".join(empty)
 
 
 def test_pages_load_nothing_from_other_hosts(built_site: Path) -> None:
@@ -189,17 +195,66 @@ def test_local_scripts_and_stylesheets_exist(built_site: Path) -> None:
     assert missing == [], "pages refer to files the site lacks:\n" + "\n".join(missing)
 
 
-def test_mathjax3_is_served_by_the_site(built_site: Path) -> None:
-    page = built_site / f"{toc_documents()[0]}.html"
-    scripts = [tag["src"] for tag in _soup(page).find_all("script", src=True)]
-    mathjax = [src for src in scripts if re.search(r"(^|/)mathjax/[^/]+\.js", src)]
-    assert mathjax, f"{page.name} loads no MathJax script from the site: {scripts}"
-    for src in mathjax:
-        assert _is_local(src), src
-        script = _local_target(page, src)
-        assert script.is_file(), f"{src} is not a file of the site"
-        version = re.search(r'VERSION\s*=\s*"(\d+)\.(\d+)\.(\d+)"', script.read_text(encoding="utf-8"))
-        assert version and version.group(1) == "3", f"{src} is not MathJax 3"
-    # The fonts MathJax's CHTML output asks for must be there too.
-    fonts = list((built_site / "_static" / "mathjax").rglob("*.woff"))
-    assert fonts, "MathJax fonts are missing from _static/mathjax"
+def test_math_is_rendered_at_build_time(built_site: Path) -> None:
+    """No page loads a maths script; the math font is served by the site, small."""
+    for page in _html_pages(built_site):
+        soup = _soup(page)
+        scripts = [tag["src"] for tag in soup.find_all("script", src=True)]
+        assert not [src for src in scripts if "mathjax" in src.lower()], f"{page.name} loads MathJax"
+        if soup.find("math"):
+            preload = soup.find("link", rel="preload", attrs={"as": "font"})
+            assert preload is not None, f"{page.name} has maths but does not preload the math font"
+            assert _local_target(page, preload["href"]).is_file()
+    font = built_site / "_static" / "fonts" / "math.woff2"
+    assert font.is_file(), "the subset math font is missing"
+    assert font.stat().st_size < 100_000, f"the math font is {font.stat().st_size} bytes: not subset?"
+
+
+def test_every_page_has_one_viewport_and_a_description(built_site: Path) -> None:
+    problems = []
+    for page in _html_pages(built_site):
+        soup = _soup(page)
+        if soup.find("meta", attrs={"http-equiv": "Refresh"}):
+            continue  # the root index.html only redirects to the first chapter
+        viewports = soup.find_all("meta", attrs={"name": "viewport"})
+        descriptions = soup.find_all("meta", attrs={"name": "description"})
+        name = page.relative_to(built_site)
+        if len(viewports) != 1:
+            problems.append(f"{name}: {len(viewports)} viewport tags")
+        if len(descriptions) != 1:
+            problems.append(f"{name}: {len(descriptions)} descriptions")
+            continue
+        icon = soup.find("link", rel="icon")
+        if icon is None or not _local_target(page, icon["href"]).is_file():
+            problems.append(f"{name}: no favicon (the browser asks for /favicon.ico and logs a 404)")
+        text = descriptions[0].get("content", "")
+        if len(text) < 20 or len(text) > 160 or _RAW_TEX.search(text):
+            problems.append(f"{name}: description {text!r}")
+    assert problems == [], "\n".join(problems)
+
+
+def test_search_index_and_icon_script_only_where_needed(built_site: Path) -> None:
+    """searchindex.js loads on the search page only; no page loads Font Awesome's script."""
+    problems = []
+    for page in _html_pages(built_site):
+        scripts = [tag["src"] for tag in _soup(page).find_all("script", src=True)]
+        name = page.relative_to(built_site).as_posix()
+        if any("searchindex.js" in src for src in scripts) != (name == "search.html"):
+            problems.append(f"{name}: searchindex.js {'missing' if name == 'search.html' else 'loaded'}")
+        problems += [f"{name}: loads {src}" for src in scripts if "fontawesome" in src]
+    assert problems == [], "\n".join(problems)
+
+
+def test_figures_have_alt_text_and_size(built_site: Path) -> None:
+    problems = []
+    for page in _html_pages(built_site):
+        for img in _soup(page).find_all("img"):
+            src, alt = img.get("src", ""), img.get("alt", "")
+            where = f"{page.relative_to(built_site)}: {src}"
+            if not alt.strip() or "_images/" in alt or re.search(r"\.(png|svg|jpe?g)$|\\[A-Za-z]", alt):
+                problems.append(f"{where}: alt {alt!r}")
+            if "_images/" in src and not (img.get("width") and img.get("height")):
+                problems.append(f"{where}: no width/height")
+            if "_images/" in src and img.get("loading") != "lazy":
+                problems.append(f"{where}: not lazy")
+    assert problems == [], "\n".join(problems)

@@ -57,18 +57,19 @@ def default_state_svg(spec: dict) -> str:
 def state_datasets(spec: dict, vega: dict) -> dict:
     """Map each per-state dataset to the compiled dataset that holds the current state.
 
-    The state filter is the first transform of every view of a per-state
-    dataset; Vega-Lite compiles it into the first transform of a dataset
-    derived from the named source.
+    That is the dataset derived from the named source by a filter with the
+    explorable's state expression (Vega-Lite may put other transforms, such
+    as type conversions, before it).  Static datasets are not mapped.
     """
-    conditions = {}
-    for dataset in spec.get("datasets", {}):
+    meta = spec["usermeta"]
+    found = {}
+    for dataset in meta["state_datasets"]:
         for entry in vega.get("data", []):
-            transforms = entry.get("transform") or [{}]
-            if (entry.get("source") == dataset and transforms[0].get("type") == "filter"
-                    and dataset not in conditions):
-                conditions[dataset] = entry["name"]
-    return conditions
+            filters = [t.get("expr") for t in entry.get("transform", [])
+                       if t.get("type") == "filter"]
+            if entry.get("source") == dataset and meta["state_filter"] in filters:
+                found.setdefault(dataset, entry["name"])
+    return found
 
 
 def _figure_html(spec: dict, vega: dict, svg_uri: str) -> str:

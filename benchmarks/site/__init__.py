@@ -1,0 +1,1 @@
+"""Lighthouse benchmark of the built book (``python -m benchmarks.site``, ``make audit``)."""

@@ -1,0 +1,220 @@
+"""Explorables of the chapter "Log-sum-exp and log-softmax".
+
+The figure compares the chapter's three ways to compute log-sum-exp, the
+textbook formula, the formula shifted by the maximum, and the ``log1p``
+refinement that ``softmax_lib.logsumexp`` implements, on two logits
+``z = (o, o - t)`` in a chosen floating-point format.  The exact value
+``o + log(1 + e^{-t})`` comes from ``mpmath`` with 50 digits, at the
+(exactly representable) inputs.
+"""
+
+import mpmath
+import numpy as np
+
+from softmax_lib import entropy, logsumexp, softmax
+from softmax_lib.explorable import Explorable, Select, Slider
+
+from .softmax import text_view
+
+__all__ = ["lse_accuracy", "entropy_tradeoff"]
+
+GAPS = np.arange(0.0, 41.0)
+DTYPES = ("float16", "float32", "float64")
+OFFSETS = ("0", "100", "1000")
+METHODS = ("naive", "shifted", "log1p (softmax_lib)")
+#: Errors are drawn on a symmetric-log axis up to this many ulps.
+MOST_ULPS = 1e16
+
+
+def lse_naive(z):
+    """The textbook formula, log(sum(exp(z))), in the dtype of z."""
+    with np.errstate(over="ignore"):
+        return np.log(np.sum(np.exp(z)))
+
+
+def lse_shifted(z):
+    """Shifted by the maximum m: m + log(sum(exp(z - m)))."""
+    m = z.max()
+    return m + np.log(np.sum(np.exp(z - m)))
+
+
+def compute(method, z):
+    """LSE(z) by one of :data:`METHODS`."""
+    if method == "naive":
+        return lse_naive(z)
+    if method == "shifted":
+        return lse_shifted(z)
+    return logsumexp(z)
+
+
+def logits(gap, dtype, offset):
+    """The two logits (o, o - t) in the chosen format (exactly representable here)."""
+    return np.array([float(offset), float(offset) - gap], dtype=dtype)
+
+
+def exact(z):
+    """LSE of the stored inputs z in 50-digit arithmetic."""
+    with mpmath.workdps(50):
+        return mpmath.log(mpmath.fsum(mpmath.exp(mpmath.mpf(float(v))) for v in z))
+
+
+def ulps(value, reference, dtype):
+    """|value - reference| in units of the format's spacing at the reference; None for inf."""
+    if not np.isfinite(value):
+        return None
+    spacing = np.spacing(np.abs(np.array(float(reference), dtype=dtype)))
+    with mpmath.workdps(50):
+        return float(abs(mpmath.mpf(float(value)) - reference) / mpmath.mpf(float(spacing)))
+
+
+def _shown(value):
+    return "inf (overflow)" if np.isinf(value) else f"{float(value):.7g}"
+
+
+def _row(method, z, dtype, reference):
+    value = compute(method, z)
+    order = METHODS.index(method) + 1
+    error = ulps(value, reference, dtype)
+    ulp_text = "" if error is None else f" ({error:.3g} ulps off)"
+    return {"k": order, "m": method, "v": float(value) if np.isfinite(value) else None, "e": error,
+            "text": f"{method}: {_shown(value)}{ulp_text}"}
+
+
+def lse_accuracy():
+    """Naive, shifted and log1p log-sum-exp of (o, o - t) against the exact value, in ulps."""
+
+    def states(gap, dtype, offset):
+        z = logits(gap, dtype, offset)
+        reference = exact(z)
+        rows = [_row(method, z, dtype, reference) for method in METHODS]
+        summary = [{"x": float(reference), "text": f"exact: {float(reference):.7g}"}]
+        return {"methods": rows, "exact": summary}
+
+    curves = []
+    for dtype in DTYPES:
+        for offset in OFFSETS:
+            for gap in GAPS:
+                z = logits(gap, dtype, offset)
+                reference = exact(z)
+                for method in METHODS:
+                    curves.append({"dtype": dtype, "offset": offset, "t": gap, "m": method,
+                                   "e": ulps(compute(method, z), reference, dtype)})
+
+    y_errors = {"field": "e", "type": "quantitative", "title": "error in ulps",
+                "scale": {"type": "symlog", "domain": [0, MOST_ULPS]},
+                "axis": {"values": [0, 1, 100, 1e4, 1e8, 1e12, 1e16], "format": ".0e",
+                         "labelExpr": "datum.value === 0 ? '0' : datum.label"}}
+    colour = {"field": "m", "type": "nominal", "title": None, "sort": list(METHODS),
+              "scale": {"domain": list(METHODS)}, "legend": {"columns": 3}}
+    # The naive and shifted curves coincide where nothing overflows: draw the
+    # shifted one dashed on top of a solid naive one, so both stay visible.
+    dashes = {"field": "m", "type": "nominal", "sort": list(METHODS), "legend": None,
+              "scale": {"domain": list(METHODS), "range": [[1, 0], [5, 3], [1, 0]]}}
+    current = "datum.dtype === dtype && datum.offset === offset"
+    plot = {
+        "width": 300, "height": 190,
+        "layer": [
+            # Every (format, offset) has its curves; the current one is shown by
+            # a condition on the drop-downs (a choice among stored numbers).
+            {"data": {"name": "curves"},
+             "mark": {"type": "line", "invalid": None, "strokeWidth": 2},
+             "encoding": {"x": {"field": "t", "type": "quantitative", "title": "gap t"},
+                          "y": y_errors, "color": colour, "strokeDash": dashes,
+                          "detail": [{"field": "dtype"}, {"field": "offset"}],
+                          "opacity": {"condition": {"test": current, "value": 0.9},
+                                      "value": 0}}},
+            {"data": {"name": "exact"}, "mark": {"type": "rule", "color": "#7f7f7f",
+                                                  "strokeDash": [4, 3]},
+             "encoding": {"x": {"field": "gap", "type": "quantitative"}}},
+            {"data": {"name": "methods"},
+             "mark": {"type": "point", "filled": True, "size": 70, "invalid": None,
+                      "tooltip": True},
+             "encoding": {"x": {"field": "gap", "type": "quantitative"},
+                          "y": y_errors, "color": colour}},
+        ],
+    }
+    default = {"gap": 20.0, "dtype": "float32", "offset": "0"}
+    z = logits(**default)
+    reference = exact(z)
+    described = [_row(method, z, "float32", reference)["text"] for method in METHODS]
+    return Explorable(
+        "lse-accuracy",
+        controls=[Slider("gap", "Gap t", GAPS, default["gap"]),
+                  Select("dtype", "Format", DTYPES, default["dtype"]),
+                  Select("offset", "Offset o", OFFSETS, default["offset"])],
+        states=states,
+        chart={"vconcat": [plot, text_view("exact"), text_view("methods", order="k")],
+               "spacing": 2},
+        static={"curves": curves},
+        description=(
+            "Error in ulps of three ways to compute log-sum-exp of z = (o, o − t) against "
+            "the exact value, as the gap t runs from 0 to 40, for float32 and offset 0; the "
+            f"marked gap t = 20 has the exact value {float(reference):.7g}, and "
+            + "; ".join(described) + "."),
+        caption=("Log-sum-exp of z = (o, o − t) three ways. With o = 0 the naive and the "
+                 "shifted formula lose the small term e^(−t) once 1 + e^(−t) rounds to 1; "
+                 "with a large offset the naive one overflows. On this grid softmax_lib "
+                 "(the log1p refinement) is within half an ulp in float16 and float32, "
+                 "the nearest number of the format, and within 1 ulp in float64. Errors "
+                 "are drawn on a symmetric-log axis; an overflow has no point."),
+    )
+
+
+#: Two logits for the variational picture; p = (q, 1 - q).
+TRADEOFF_LOGITS = np.array([1.0, 0.0])
+TRADEOFF_TEMPERATURES = np.round(np.linspace(0.1, 3.0, 30), 6)
+TRADEOFF_Q = np.linspace(0.0, 1.0, 61)
+
+
+def entropy_tradeoff():
+    """z·p + T·H(p) over p = (q, 1 - q), its maximiser softmax(z/T) and maximum T·LSE(z/T)."""
+    z = TRADEOFF_LOGITS
+    grid = np.stack([TRADEOFF_Q, 1.0 - TRADEOFF_Q], axis=1)
+
+    def states(temperature):
+        objective = grid @ z + temperature * entropy(grid)
+        best_q = softmax(z, temperature=temperature)[0]
+        best = temperature * logsumexp(z / temperature)
+        curve = [{"q": q, "f": f} for q, f in zip(TRADEOFF_Q, objective)]
+        texts = [{"k": 1, "text": f"maximiser q = softmax(z / T)₁ = {best_q:.4f}"},
+                 {"k": 2, "text": f"maximum T·LSE(z / T) = {best:.4f}"}]
+        return {"curve": curve, "best": [{"q": best_q, "f": best}], "values": texts}
+
+    x = {"field": "q", "type": "quantitative", "title": "q = p₁", "scale": {"domain": [0, 1]}}
+    y = {"field": "f", "type": "quantitative", "title": "z·p + T·H(p)",
+         "scale": {"domain": [0, 2.8]}}
+    plot = {
+        "width": 300, "height": 200,
+        "layer": [
+            # drawn in the stored order of q (without it, Vega-Lite inserts a
+            # conversion before the state filter)
+            {"data": {"name": "curve"}, "mark": {"type": "line", "color": "#1f77b4"},
+             "encoding": {"x": x, "y": y, "order": {"field": "q", "type": "quantitative"}}},
+            {"data": {"name": "best"},
+             "mark": {"type": "point", "filled": True, "size": 80, "color": "#d62728",
+                      "tooltip": True},
+             "encoding": {"x": x, "y": y}},
+            {"data": {"name": "score"}, "mark": {"type": "rule", "strokeDash": [4, 3],
+                                                  "color": "#7f7f7f"},
+             "encoding": {"y": {"field": "f", "type": "quantitative"}}},
+        ],
+    }
+    default = 1.0
+    best_q = softmax(z, temperature=default)[0]
+    best = default * logsumexp(z / default)
+    return Explorable(
+        "lse-entropy-tradeoff",
+        controls=[Slider("temperature", "Temperature T", TRADEOFF_TEMPERATURES, default)],
+        states=states,
+        chart={"vconcat": [plot, text_view("values", order="k")], "spacing": 4},
+        # the dashed line: max_k z_k, the value as T -> 0
+        static={"score": [{"f": z.max()}]},
+        description=(
+            "The objective z·p + T·H(p) over the distributions p = (q, 1 − q) for z = (1, 0) "
+            f"at temperature 1: a concave curve from 0 at q = 0 to 1 at q = 1, highest at "
+            f"q = {best_q:.4f}, where it equals {best:.4f}; a dashed line marks max z = 1."),
+        caption=("The variational view for two classes, z = (1, 0). The dot is the "
+                 "maximiser softmax(z / T)₁ at height T·LSE(z / T). Lower T and the peak "
+                 "slides to q = 1 and down to max z = 1 (dashed); raise it and entropy "
+                 "wins, pulling the peak towards q = 1/2."),
+    )

@@ -1,0 +1,147 @@
+"""The explorable of the chapter "Log-sum-exp and log-softmax", recomputed here."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import sys
+from pathlib import Path
+
+import mpmath
+import numpy as np
+import pytest
+
+from softmax_lib import logsumexp
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO_ROOT / "book"))
+
+from explorables.log_sum_exp import lse_accuracy  # noqa: E402
+
+RTOL = 5e-6   # stored numbers keep six significant digits
+
+
+@pytest.fixture(scope="module")
+def explorable():
+    return lse_accuracy()
+
+
+def _expected(gap, dtype, offset):
+    """Naive, shifted and softmax_lib LSE of (o, o - t), and the exact value, from scratch."""
+    z = np.array([offset, offset - gap], dtype=dtype)
+    with np.errstate(over="ignore"):
+        naive = np.log(np.exp(z).sum())
+    shifted = z.max() + np.log(np.exp(z - z.max()).sum())
+    with mpmath.workdps(60):
+        # o + log(1 + e^{-t}): the closed form, not the sum the module uses
+        reference = mpmath.mpf(offset) + mpmath.log1p(mpmath.exp(-mpmath.mpf(gap)))
+        spacing = mpmath.mpf(float(np.spacing(np.abs(np.array(float(reference), dtype=dtype)))))
+        errors = [None if np.isinf(v) else float(abs(mpmath.mpf(float(v)) - reference) / spacing)
+                  for v in (naive, shifted, logsumexp(z))]
+    return [naive, shifted, logsumexp(z)], errors, reference
+
+
+STATES = [(20.0, "float32", "0"), (0.0, "float64", "0"), (38.0, "float64", "0"),
+          (6.0, "float16", "100"), (40.0, "float64", "1000"), (9.0, "float16", "0"),
+          (3.0, "float32", "100")]
+
+
+@pytest.mark.parametrize(("gap", "dtype", "offset"), STATES)
+def test_rows_match_an_independent_computation(explorable, gap, dtype, offset):
+    values, errors, reference = _expected(gap, dtype, float(offset))
+    rows = explorable.rows("methods", gap=gap, dtype=dtype, offset=offset)
+    assert [r["m"] for r in rows] == ["naive", "shifted", "log1p (softmax_lib)"]
+    for row, value, error in zip(rows, values, errors):
+        if np.isinf(value):
+            assert row["v"] is None and row["e"] is None
+            assert row["text"].endswith("inf (overflow)")
+        else:
+            np.testing.assert_allclose(row["v"], float(value), rtol=RTOL)
+            np.testing.assert_allclose(row["e"], error, rtol=1e-5, atol=1e-9)
+    (summary,) = explorable.rows("exact", gap=gap, dtype=dtype, offset=offset)
+    np.testing.assert_allclose(summary["x"], float(reference), rtol=RTOL)
+    # the static curve at this gap holds the same errors
+    curve = [r for r in explorable.rows("curves")
+             if (r["t"], r["dtype"], r["offset"]) == (gap, dtype, offset)]
+    assert [r["e"] for r in curve] == [r["e"] for r in rows]
+
+
+def test_what_the_page_says(explorable):
+    rows = {(r["gap"], r["dtype"], r["offset"], r["m"]): r["e"]
+            for r in explorable.datasets["methods"]}
+    # softmax_lib is correctly rounded in float16 and float32 (within half an ulp,
+    # stored to 6 digits) and within 1 ulp in float64 on the grid, as the caption says
+    for dtype, bound in (("float16", 0.5), ("float32", 0.5), ("float64", 1.0)):
+        worst = max(e for (_, d, _, m), e in rows.items() if d == dtype and m.startswith("log1p"))
+        assert worst <= bound * (1 + 5e-6), (dtype, worst)
+    # naive overflows for a large offset in float16 and float32, and at 1000 in float64
+    assert rows[(0.0, "float16", "100", "naive")] is None
+    assert rows[(0.0, "float32", "100", "naive")] is None
+    assert rows[(0.0, "float64", "100", "naive")] is not None
+    assert rows[(0.0, "float64", "1000", "naive")] is None
+    # with o = 0 the naive and shifted formulas return exactly 0 once 1 + e^{-t}
+    # rounds to 1: from t = 17 in float32, 8 in float16 and 37 in float64 (the page)
+    values = {(r["gap"], r["dtype"], r["offset"], r["m"]): r["v"]
+              for r in explorable.datasets["methods"]}
+    for dtype, first in (("float32", 17), ("float16", 8), ("float64", 37)):
+        for method in ("naive", "shifted"):
+            zero = [t for t in range(41) if values[(float(t), dtype, "0", method)] == 0.0]
+            assert zero == list(range(first, 41)), (dtype, method, zero)
+    assert all(rows[(t, "float32", "0", "shifted")] > 1e6 for t in np.arange(17.0, 41.0))
+    # the symmetric-log axis reaches every finite error
+    assert max(e for e in rows.values() if e is not None) <= 1e16
+
+
+def test_grid_and_size_budget(explorable):
+    assert [len(c.values) for c in explorable.controls] == [41, 3, 3]
+    rows = sum(len(v) for v in explorable.datasets.values()) + len(explorable.static["curves"])
+    assert rows <= 3000
+    assert len(gzip.compress(json.dumps(explorable.spec).encode())) <= 40_000
+    default = explorable.default_state()
+    assert default == {"gap": 20.0, "dtype": "float32", "offset": "0"}
+    assert explorable.rows("methods", **default)
+
+
+# ---------------------------------------------------------------------------
+# The variational view: z.p + T H(p) over p = (q, 1 - q)
+# ---------------------------------------------------------------------------
+
+from explorables.log_sum_exp import entropy_tradeoff  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def tradeoff():
+    return entropy_tradeoff()
+
+
+@pytest.mark.parametrize("temperature", [1.0, 0.1, 0.7, 3.0])
+def test_tradeoff_matches_entropy_softmax_and_logsumexp(tradeoff, temperature):
+    z = np.array([1.0, 0.0])
+    q = np.linspace(0.0, 1.0, 61)
+    # entropy in nats from scratch, with 0 log 0 = 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        h = -np.nan_to_num(q * np.log(q)) - np.nan_to_num((1 - q) * np.log(1 - q))
+    curve = tradeoff.rows("curve", temperature=temperature)
+    np.testing.assert_allclose([r["q"] for r in curve], q, rtol=RTOL, atol=1e-12)
+    np.testing.assert_allclose([r["f"] for r in curve], q * z[0] + (1 - q) * z[1]
+                               + temperature * h, rtol=RTOL, atol=1e-12)
+    (best,) = tradeoff.rows("best", temperature=temperature)
+    e = np.exp(z / temperature)
+    np.testing.assert_allclose(best["q"], e[0] / e.sum(), rtol=RTOL)
+    np.testing.assert_allclose(best["f"], temperature * np.log(e.sum()), rtol=RTOL)
+    # the dot is the top of the curve: no grid point is higher
+    assert max(r["f"] for r in curve) <= best["f"] * (1 + RTOL)
+    texts = [r["text"] for r in tradeoff.rows("values", temperature=temperature)]
+    assert texts[0].endswith(f"{e[0] / e.sum():.4f}")
+    assert texts[1].endswith(f"{temperature * np.log(e.sum()):.4f}")
+
+
+def test_tradeoff_grid_and_budget(tradeoff):
+    assert len(tradeoff.controls[0].values) == 30
+    assert tradeoff.default_state() == {"temperature": 1.0}
+    rows = sum(len(v) for v in tradeoff.datasets.values())
+    assert rows == 30 * (61 + 1 + 2) and rows <= 3000
+    assert len(gzip.compress(json.dumps(tradeoff.spec).encode())) <= 40_000
+    # every value fits the fixed axis [0, 2.8]
+    assert max(r["f"] for r in tradeoff.datasets["curve"]) <= 2.8
+    assert tradeoff.rows("score") == [{"f": 1.0}]
