@@ -166,16 +166,15 @@ def gradient_norms(alpha, z=TEN_LOGITS):
 
     The right target is the class with the largest logit, the wrong one the class with
     the smallest.  Cross-entropy: s - y (cross_entropy_grad); squared error on the
-    probabilities: J^T (s - y) (softmax_vjp).
+    probabilities: J^T (s - y) (softmax_vjp), pulled back from the same s - y, which
+    cross_entropy_grad computes without the cancellation of a subtraction s_c - 1.
     """
     u = alpha * np.asarray(z)[None, :]
-    s = softmax(u)
     norms = {}
     for target_name, target in (("right", int(np.argmax(z))), ("wrong", int(np.argmin(z)))):
-        y = np.eye(z.size)[[target]]
-        norms["cross-entropy", target_name] = float(np.linalg.norm(
-            cross_entropy_grad(u, np.array([target]), reduction="none")))
-        norms["squared error", target_name] = float(np.linalg.norm(softmax_vjp(u, s - y)))
+        s_minus_y = cross_entropy_grad(u, np.array([target]), reduction="none")
+        norms["cross-entropy", target_name] = float(np.linalg.norm(s_minus_y))
+        norms["squared error", target_name] = float(np.linalg.norm(softmax_vjp(u, s_minus_y)))
     return norms
 
 
