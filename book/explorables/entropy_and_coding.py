@@ -65,7 +65,7 @@ def huffman_editor():
         "data": {"name": "bits"},
         "width": 320, "height": 70,
         "layer": [
-            {"mark": {"type": "rule", "strokeWidth": 6, "opacity": 0.35, "color": "#7f7f7f"},
+            {"mark": {"type": "rule", "strokeWidth": 6, "opacity": 0.6, "color": "#7f7f7f"},
              "encoding": {"x": {"field": "H", "type": "quantitative", "title": "bits per symbol",
                                 "scale": {"domain": [0, 3]}},
                           "x2": {"field": "H1"}}},
@@ -177,7 +177,7 @@ def wrong_code():
         "data": {"name": "bits"},
         "width": 320, "height": 70,
         "layer": [
-            {"mark": {"type": "rule", "strokeWidth": 6, "opacity": 0.35, "color": "#7f7f7f"},
+            {"mark": {"type": "rule", "strokeWidth": 6, "opacity": 0.6, "color": "#7f7f7f"},
              "encoding": {"x": {"field": "H", "type": "quantitative", "title": "bits per symbol",
                                 "scale": {"domain": [1, 4]}},
                           "x2": {"field": "Hpq"}}},

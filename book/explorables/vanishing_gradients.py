@@ -166,16 +166,15 @@ def gradient_norms(alpha, z=TEN_LOGITS):
 
     The right target is the class with the largest logit, the wrong one the class with
     the smallest.  Cross-entropy: s - y (cross_entropy_grad); squared error on the
-    probabilities: J^T (s - y) (softmax_vjp).
+    probabilities: J^T (s - y) (softmax_vjp), pulled back from the same s - y, which
+    cross_entropy_grad computes without the cancellation of a subtraction s_c - 1.
     """
     u = alpha * np.asarray(z)[None, :]
-    s = softmax(u)
     norms = {}
     for target_name, target in (("right", int(np.argmax(z))), ("wrong", int(np.argmin(z)))):
-        y = np.eye(z.size)[[target]]
-        norms["cross-entropy", target_name] = float(np.linalg.norm(
-            cross_entropy_grad(u, np.array([target]), reduction="none")))
-        norms["squared error", target_name] = float(np.linalg.norm(softmax_vjp(u, s - y)))
+        s_minus_y = cross_entropy_grad(u, np.array([target]), reduction="none")
+        norms["cross-entropy", target_name] = float(np.linalg.norm(s_minus_y))
+        norms["squared error", target_name] = float(np.linalg.norm(softmax_vjp(u, s_minus_y)))
     return norms
 
 
@@ -199,10 +198,10 @@ def loss_gradients():
               for loss, target in CURVES for x in LOSS_SWEEP]
     colour = {"field": "loss", "type": "nominal", "title": "loss",
               "scale": {"domain": ["cross-entropy", "squared error"],
-                        "range": ["#1f77b4", "#ff7f0e"]}}
+                        "range": ["#4e9bd6", "#ff7f0e"]}}
     dash = {"field": "target", "type": "nominal", "title": "target",
             "scale": {"domain": ["wrong", "right"], "range": [[1, 0], [5, 3]]}}
-    log_y = {"field": "g", "type": "quantitative", "title": "‖∇_u L‖",
+    log_y = {"field": "g", "type": "quantitative", "title": "gradient norm ‖∇L‖",
              "scale": {"type": "log"}, "axis": {"format": "~e", "tickCount": 6}}
     x_axis = {"field": "x", "type": "quantitative", "title": "log₁₀ α"}
     bars = {
@@ -221,7 +220,8 @@ def loss_gradients():
     sweep = {
         "width": 320, "height": 200,
         "layer": [
-            # Cross-entropy wide and pale, so that a curve it overlaps stays visible.
+            # Cross-entropy wide and pale, so that a curve it overlaps stays visible; a
+            # lighter blue at opacity 0.7 stays readable on the dark theme's background.
             {"data": {"name": "curves"},
              "mark": {"type": "line"},
              "encoding": {"x": x_axis, "y": log_y, "color": colour, "strokeDash": dash,
@@ -230,7 +230,7 @@ def loss_gradients():
                                                     "range": [4, 1.8]}},
                           "opacity": {"field": "loss", "type": "nominal", "legend": None,
                                       "scale": {"domain": ["cross-entropy", "squared error"],
-                                                "range": [0.5, 1]}}}},
+                                                "range": [0.7, 1]}}}},
             {"data": {"name": "pts"},
              "mark": {"type": "point", "filled": True, "size": 60, "tooltip": True},
              "encoding": {"x": x_axis, "y": log_y, "color": colour}},
