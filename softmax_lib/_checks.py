@@ -27,6 +27,8 @@ def as_float_array(x, name):
     TypeError
         If ``x`` is not real numeric data (strings, objects, complex numbers).
     """
+    if type(x) is np.ndarray and x.dtype.kind == "f":  # the common case, checked cheaply
+        return x
     try:
         arr = np.asarray(x)
     except (ValueError, TypeError) as exc:  # ragged nested sequences
@@ -56,6 +58,8 @@ def class_axis(axis, ndim, name="axis", array_name="x"):
     ValueError
         If the array is 0-dimensional or ``axis`` is out of range.
     """
+    if type(axis) is int and -ndim <= axis < ndim:  # the common case, checked cheaply
+        return axis % ndim
     if isinstance(axis, (bool, np.bool_)):
         raise TypeError(f"{name} must be an integer, got {axis!r}")
     try:
@@ -73,6 +77,8 @@ def class_axis(axis, ndim, name="axis", array_name="x"):
 
 def positive_finite(value, name):
     """Return ``value`` as a float, checking that it is finite and > 0."""
+    if type(value) is float and 0.0 < value < math.inf:  # the common case, checked cheaply
+        return value
     real = real_number(value, name)
     if not (math.isfinite(real) and real > 0):
         raise ValueError(f"{name} must be a positive finite number, got {value!r}")

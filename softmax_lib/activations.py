@@ -83,6 +83,12 @@ __all__ = ["softmax", "log_softmax", "logsumexp", "sigmoid"]
 # size of a block, not of the input.
 _BLOCK_BYTES = 1 << 20
 
+# float16 and float32 blocks make fewer passes (no compensation, no exact
+# sum), and are bound by the float64 exponential rather than by memory: twice
+# the block is 3-12% faster on the benchmark's large shapes (1000 x 10000,
+# 4096 x 1000, 64 x 100000), where float64 log-domain blocks are 0-20% slower.
+_NARROW_BLOCK_BYTES = 2 << 20
+
 # Every exponential is computed in float64, whatever the input's dtype, and
 # rounded to the output dtype once at the end.
 _WORK = np.dtype(np.float64)
@@ -117,8 +123,12 @@ def _from_rows(out, moved_shape, ax):
 
 
 def _rows_per_block(rows):
-    """How many rows of ``rows`` make a block of about ``_BLOCK_BYTES`` of float64 work."""
-    return max(1, _BLOCK_BYTES // max(1, rows.shape[1] * _WORK.itemsize))
+    """How many rows of ``rows`` make a block of about ``_BLOCK_BYTES`` of float64 work.
+
+    ``_NARROW_BLOCK_BYTES`` for float16 and float32 rows.
+    """
+    size = _BLOCK_BYTES if rows.dtype == _WORK else _NARROW_BLOCK_BYTES
+    return max(1, size // max(1, rows.shape[1] * _WORK.itemsize))
 
 
 def _blocks(rows):
@@ -215,6 +225,21 @@ def _divide_compensated(q, error, temperature):
     p_lo = ((q_hi * t_hi - p) + q_hi * t_lo + q_lo * t_hi) + q_lo * t_lo
     error += (d - p) - p_lo
     error /= temperature
+
+
+def _exp_into(z, out):
+    """``out = e^z`` into the float64 block ``out``, for a block ``z`` of any float dtype.
+
+    A float32 block is converted first and exponentiated in place: NumPy's
+    casting inside ``np.exp(..., dtype=float64)`` costs more than the
+    copy (about 13% of the exponential's time, measured on blocks of
+    50 000 to 130 000 entries).
+    """
+    if z.dtype == out.dtype:
+        np.exp(z, out=out)
+    else:
+        np.copyto(out, z)
+        np.exp(out, out=out)
 
 
 def _peak(z):
@@ -410,7 +435,7 @@ def _exponentials(z, d, exps, scratch, peak, unshifted, *, temperature=1.0, accu
     accurate = accurate and z.dtype == _WORK
     if unshifted:
         if d is exps or z.dtype == _WORK:
-            np.exp(z, out=exps, dtype=_WORK)
+            _exp_into(z, exps)
         else:  # keep the logits in float64 in d for the caller
             np.copyto(d, z)
             np.exp(d, out=exps)
@@ -418,7 +443,10 @@ def _exponentials(z, d, exps, scratch, peak, unshifted, *, temperature=1.0, accu
         total = exps.sum(axis=1, keepdims=True)
         if accurate:
             total = _accurate_sum(exps, total, scratch[1], scratch[0])
-        unit = np.exp(m.astype(np.longdouble))
+        # e^m in extended precision for float64 results; a float32 or float16
+        # result needs no more than float64 (its rounding unit is 2^29 times
+        # coarser), and longdouble arithmetic costs several times more.
+        unit = np.exp(m.astype(np.longdouble if z.dtype == _WORK else _WORK))
         return _Exps(m, top, unit, total / unit, None, None)
     error, work = scratch
     error = _shift(z, m, d, error, work, temperature)
@@ -537,7 +565,7 @@ def _plain_softmax_rows(z, out, scratch):
     (and rows with NaN or infinities) are computed by :func:`_softmax_rows`.
     """
     exps = scratch[2]
-    np.exp(z, out=exps, dtype=_WORK)
+    _exp_into(z, exps)
     total = exps.sum(axis=1, keepdims=True)
     exps *= 1 / total
     np.copyto(out, exps)  # the one rounding to the output dtype

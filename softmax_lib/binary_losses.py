@@ -103,7 +103,8 @@ def _times(coefficient, value):
 
 def _reduce(values, reduction, out_dtype):
     if reduction == "none":
-        return np.asarray(values, dtype=out_dtype)
+        out = np.asarray(values, dtype=out_dtype)
+        return out[()] if out.ndim == 0 else out  # a scalar logit gives a NumPy scalar
     with np.errstate(invalid="ignore", divide="ignore"):  # a mean over no element is 0/0 = NaN
         total = values.sum()
         if reduction == "mean":
@@ -157,7 +158,7 @@ def binary_cross_entropy_with_logits(logits, targets, *, weight=None, pos_weight
     -------
     numpy.floating or numpy.ndarray
         A NumPy scalar for ``"mean"`` and ``"sum"``; for ``"none"`` an array
-        of the shape of ``logits``. The dtype of the logits (float64 for
+        of the shape of ``logits`` (a NumPy scalar for a scalar logit). The dtype of the logits (float64 for
         bool and integer logits).
 
     Raises

@@ -53,6 +53,7 @@ from .activations import (
     _accurate_sum,
     _blocks,
     _by_kind_of_row,
+    _exp_into,
     _exponentials,
     _log_normaliser,
     _quiet,
@@ -241,9 +242,11 @@ def _target_terms(z, y, exps, accurate=None):
     """
     n_rows, n_classes = z.shape
     at_target = y + np.arange(0, n_rows * n_classes, n_classes)
-    np.exp(z, out=exps, dtype=_WORK)
+    _exp_into(z, exps)
     # The target's own term in extended precision: it enters every result.
-    target = np.exp(np.take(z, at_target).astype(np.longdouble))
+    # float32 and float16 results need only float64 (their rounding unit is
+    # 2^29 times coarser), which is several times cheaper than longdouble.
+    target = np.exp(np.take(z, at_target).astype(np.longdouble if z.dtype == _WORK else _WORK))
     np.put(exps, at_target, 0.0)
     other = exps.sum(axis=1, keepdims=True)
     if accurate is not None and z.dtype == _WORK:

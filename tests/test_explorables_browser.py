@@ -130,8 +130,9 @@ def _operate_sliders(figure: Figure, page) -> None:
         page.keyboard.press("ArrowLeft" if at_max else "ArrowRight")
         moved = figure.check(f"after a key on {name}")
         assert moved[name] != before[name], f"{figure.name}: the arrow key did not move {name}"
-        assert figure.locator.locator(".vega-bind").nth(i).inner_text().strip().endswith(
-            slider.input_value()), f"{figure.name}: {name}'s value is not shown as text"
+        control = slider.locator("xpath=ancestor::*[contains(@class, 'vega-bind')][1]")
+        assert control.inner_text().strip().endswith(slider.input_value()), (
+            f"{figure.name}: {name}'s value is not shown as text")
         low, high = float(slider.get_attribute("min")), float(slider.get_attribute("max"))
         # Click the rail far from the thumb, so that the click must move it.
         where = 0.85 if (float(slider.input_value()) - low) / (high - low) < 0.5 else 0.15

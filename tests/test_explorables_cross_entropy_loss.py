@@ -108,3 +108,31 @@ def test_weighted_batch_grid_and_budget(weights):
     assert weights.default_state() == {"w3": 1.0, "ignored": "none"}
     assert weights.rows("rows", **weights.default_state())
     _budget(weights)
+
+
+def _quotes(description, quoted, value):
+    """``quoted`` appears in ``description`` and is ``value`` rounded to its digits."""
+    assert quoted in description, quoted
+    digits = len(quoted.split(".")[1])
+    assert abs(float(quoted.replace("−", "-")) - value) <= 0.5 * 10.0**-digits + 1e-12, quoted
+
+
+def test_smoothing_description_quotes_the_default_state(smoothing):
+    assert smoothing.default_state() == {"t": 2.0, "eps": 0.1}
+    logits = np.array([2.0, 0.0, 0.0])
+    p = softmax(logits)
+    y_ls = 0.9 * np.eye(3)[0] + 0.1 / 3
+    grad = p - y_ls
+    loss = -(y_ls * log_softmax(logits)).sum()
+    for quoted, value in [("0.79", p[0]), ("0.11", p[1]), ("0.93", y_ls[0]),
+                          ("0.033", y_ls[1]), ("−0.15", grad[0]), ("0.073", grad[1]),
+                          ("0.3729", loss)]:
+        _quotes(smoothing.description, quoted, value)
+
+
+def test_weighted_batch_description_quotes_the_default_state(weights):
+    share, _ = _weighted_terms(1.0, ())
+    quoted = ["0.040", "0.16", "0.12", "0.067", "0.086", "0.18"]
+    for text, value in zip(quoted, share):
+        _quotes(weights.description, text, value)
+    _quotes(weights.description, "0.6572", share.sum())

@@ -70,3 +70,15 @@ def test_grid_budget_and_default(explorable):
     assert len(gzip.compress(json.dumps(explorable.spec).encode())) <= 40_000
     assert explorable.rows("fits", **explorable.default_state())
     assert explorable.rows("inliers") == [{"point": i + 1, "y": v} for i, v in enumerate(INLIERS)]
+
+
+def test_description_quotes_the_default_state(explorable):
+    """The text alternative's numbers are those of the default state (delta 1, size 12)."""
+    assert explorable.default_state() == {"delta": 1.0, "size": 12.0}
+    values = np.append(INLIERS, 3.0 + 12.0)
+    text = explorable.description
+    for quoted, value in [("15", values[-1]), ("4.73", values.mean()),
+                          ("3.1", np.median(values)), ("3.18", _huber_constant(values, 1.0))]:
+        assert quoted in text
+        digits = len(quoted.split(".")[1]) if "." in quoted else 0
+        assert abs(float(quoted) - value) <= 0.5 * 10.0**-digits + 1e-12, quoted

@@ -72,3 +72,12 @@ def test_grid_and_size_budget(explorable):
     assert rows == 40 * (25 + 5 + 1) and rows <= 3000
     assert len(gzip.compress(json.dumps(explorable.spec).encode())) <= 40_000
     assert explorable.default_state()["temperature"] in temperatures
+
+
+def test_description_states_the_default_entries(explorable):
+    J = _jacobian(1.0)
+    off_diagonal = J[~np.eye(J.shape[0], dtype=bool)]
+    assert off_diagonal.max() < 0                  # every off-diagonal entry is -s_i s_j
+    expected = (f"diagonal entries from {J.diagonal().min():.3f} to {J.diagonal().max():.3f}, "
+                f"off-diagonal entries from {off_diagonal.min():.3f} to {off_diagonal.max():.3f}")
+    assert expected in explorable.description

@@ -154,7 +154,7 @@ def weighted_batch():
                 "data": {"name": "rows"},
                 "mark": {"type": "bar", "tooltip": True},
                 "width": 300, "height": 130,
-                "title": "each example's term w·(−log p)/D of the mean loss",
+                "title": "each example's term w·(−log p)/W of the mean loss",
                 "encoding": {"x": x_axis,
                              "y": {"field": "share", "type": "quantitative", "title": "share",
                                    "scale": {"domain": [0, 0.6]}}},

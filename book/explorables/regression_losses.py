@@ -124,7 +124,7 @@ def outlier_fits(delta_default=1.0, size_default=12.0):
         chart=chart,
         static={"inliers": [{"point": i + 1, "y": v} for i, v in enumerate(INLIERS)]},
         description=("Seven values, six between 2.4 and 3.6 and a seventh at 15, an outlier "
-                     "12 above the others. The constant that minimises the L2 loss is their "
+                     "12 above the value 3 around which the others lie. The constant that minimises the L2 loss is their "
                      "mean, 4.73; the L1 loss gives their median, 3.1; Huber's loss with "
                      "δ = 1 gives 3.18. Below, the residuals of each fit: the L2 fit leaves "
                      "every inlier with a positive residual."),

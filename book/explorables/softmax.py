@@ -33,9 +33,9 @@ def text_view(dataset, field="text", width=300, line=16, order=None):
     Lines are in the order of the numeric field ``order`` (needed when there
     are several: a view keeps the order in which it first saw each string).
 
-    The strings are drawn as the labels of an axis rather than as text marks:
-    axis labels take their colour from the page's theme (light or dark), while
-    Vega-Lite compiles a fixed black into every text mark.
+    The strings are drawn as the labels of a nominal axis, one band per string:
+    the axis lines them up left-aligned at a fixed line height, and its labels
+    take their colour from the page's theme (light or dark).
     """
     return {
         "data": {"name": dataset},
@@ -183,7 +183,7 @@ def simplex_point():
             "The probability triangle for three classes, with softmax of (1, 3, 2.5) at "
             "temperature 1 drawn as a point at s = ("
             + ", ".join(f"{v:.3f}" for v in p)
-            + "), between the corner of class 2 and the centre, on the dashed path that "
+            + "), between the corner of class 2 and the centre, on the bold path that "
             "softmax(z / T) follows as T runs from 0.05 to 50."),
         caption=("Softmax of (1, 3, z₃) / T as a point of the probability triangle. The "
                  "bold curve is the whole temperature sweep for the current z₃: from near "

@@ -88,6 +88,7 @@ def jacobian_heatmap():
     }
     norm = text_view("norm", width=240)
     J = softmax_jacobian(LOGITS)
+    off_diagonal = J[~np.eye(size, dtype=bool)]   # the zeros of J - diag(J) are not entries
     eigenvalues = _spectrum(J)
     return Explorable(
         "jacobian-heatmap",
@@ -98,8 +99,8 @@ def jacobian_heatmap():
         description=(
             "Heatmap of the 5 × 5 softmax Jacobian at the logits (1.5, 1, 0.3, -0.4, -1) "
             f"and temperature 1: diagonal entries from {J.diagonal().min():.3f} to "
-            f"{J.diagonal().max():.3f}, off-diagonal entries from {J.min():.3f} to "
-            f"{np.max(J - np.diag(J.diagonal())):.3f}; below it the eigenvalues "
+            f"{J.diagonal().max():.3f}, off-diagonal entries from {off_diagonal.min():.3f} to "
+            f"{off_diagonal.max():.3f}; below it the eigenvalues "
             + ", ".join(f"{v:.3f}" for v in eigenvalues)
             + f" and the Frobenius norm {np.linalg.norm(J):.4f}."),
         caption=("The softmax Jacobian of the running example at z / T. Lower T and "
