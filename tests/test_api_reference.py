@@ -73,10 +73,12 @@ def test_page_renders_the_formulas(api_soup: BeautifulSoup) -> None:
     inline = api_soup.select("span.math")
     assert display and inline, "the API page has no display or no inline math"
     # The softmax formula of the softmax docstring's ``.. math::`` block sits in
-    # that function's own description, as MathJax input.
+    # that function's own description, as MathML rendered at build time.
     description = _entry(api_soup, "softmax_lib.softmax").find_next_sibling("dd")
-    formulas = " ".join(block.get_text() for block in description.select("div.math"))
-    assert r"\operatorname{softmax}" in formulas and r"\sum" in formulas, formulas
+    blocks = description.select("div.math")
+    assert blocks and all(block.find("math") for block in blocks), "formulas without MathML"
+    formulas = " ".join(block.get_text() for block in blocks)
+    assert "softmax" in formulas and "\u2211" in formulas, formulas
 
 
 def test_no_unresolved_roles_left(api_soup: BeautifulSoup) -> None:

@@ -13,6 +13,7 @@ Known limit: a figure's label is given in the cell's metadata (myst-nb's
 
 from __future__ import annotations
 
+import concurrent.futures
 import json
 import os
 import secrets
@@ -74,6 +75,12 @@ _INSPECT_VISIBLE_CELLS = r"""
   scroller.scrollBy(0, Math.max(200, scroller.clientHeight - 100));
   return {cells, atEnd, news: document.body.innerText.includes('official Jupyter news')};
 }
+"""
+
+
+_CELLS_IN_VIEW_RENDERED = """
+() => Array.from(document.querySelectorAll('.jp-Notebook .jp-MarkdownCell'))
+  .every(cell => cell.querySelector('.myst, .jp-RenderedMarkdown'))
 """
 
 
@@ -151,10 +158,9 @@ def test_news_popup_is_disabled_in_the_venv_settings(jupyter_lab) -> None:
     assert settings["@jupyterlab/apputils-extension:notification"]["fetchNews"] == "false"
 
 
-def test_chapter_renders_myst_in_jupyterlab(jupyter_lab) -> None:
-    base, token, _ = jupyter_lab
-    if not CHROMIUM.is_file():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (`apt-get install -y chromium`)")
+def _inspect_chapter(base: str, token: str) -> dict:
+    """Open the chapter in headless Chromium and walk its rendered cells."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -173,6 +179,12 @@ def test_chapter_renders_myst_in_jupyterlab(jupyter_lab) -> None:
             report = {"rendered": 0, "rawRoles": [], "theorems": 0, "numberedRefs": 0, "news": False}
             seen: set[str] = set()
             for _ in range(200):
+                # Cells are rendered as they come into view: wait for those in
+                # the DOM (a busy machine renders slowly), then inspect them.
+                try:
+                    page.wait_for_function(_CELLS_IN_VIEW_RENDERED, timeout=10_000)
+                except PlaywrightTimeoutError:
+                    pass  # inspect what is there; a cell left raw fails below
                 step = page.evaluate(_INSPECT_VISIBLE_CELLS)
                 for cell in step["cells"]:
                     if cell["key"] in seen:
@@ -190,6 +202,17 @@ def test_chapter_renders_myst_in_jupyterlab(jupyter_lab) -> None:
                 page.screenshot(path=os.environ["LAB_SHOT"])
         finally:
             browser.close()
+    return report
+
+
+def test_chapter_renders_myst_in_jupyterlab(jupyter_lab) -> None:
+    base, token, _ = jupyter_lab
+    if not CHROMIUM.is_file():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (`apt-get install -y chromium`)")
+    # Run Playwright in a thread of its own: the browser tests of this session
+    # may hold a sync Playwright (and its event loop) open in this thread.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        report = pool.submit(_inspect_chapter, base, token).result()
     assert report["rendered"] > 0, f"no rendered Markdown cell in {CHAPTER}: {report}"
     assert report["rawRoles"] == [], f"MyST shown raw in JupyterLab: {report['rawRoles'][:10]}"
     assert report["theorems"] > 0, f"no rendered theorem block in {CHAPTER}: {report}"
