@@ -30,6 +30,20 @@ matplotlib.use("Agg")
 collect_ignore = ["data"]
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+
+# Playwright drives Debian's Chromium; its own browser downloads are never used.
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+
 TOC_FILE = REPO_ROOT / "_toc.yml"
 
 
@@ -135,3 +149,21 @@ def site_url(built_site: Path):
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
+
+
+# One Playwright session for all browser tests: a second sync_playwright()
+# in the same thread fails while the first is open.
+@pytest.fixture(scope="session")
+def browser():
+    if not CHROMIUM.is_file():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (`apt-get install -y chromium`)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()

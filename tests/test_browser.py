@@ -22,19 +22,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from conftest import toc_documents
+from conftest import CHROMIUM, CHROMIUM_ARGS, toc_documents
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 LOCAL_HOST = "127.0.0.1"
 PAGE_TIMEOUT_MS = 60_000
 
@@ -128,22 +119,6 @@ def test_chromium_is_installed() -> None:
         f"{CHROMIUM} is missing: the browser tests need Debian's Chromium "
         "(`apt-get install -y chromium`; .ci/run installs it)"
     )
-
-
-@pytest.fixture(scope="session")
-def browser():
-    if not CHROMIUM.is_file():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (`apt-get install -y chromium`)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 @pytest.mark.parametrize("page_path", _page_paths())

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
-from test_browser import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOST  # noqa: F401
+from test_browser import LOCAL_HOST
 
 pytestmark = pytest.mark.browser
 
@@ -53,21 +53,6 @@ def builders_by_name():
         assert explorable.name not in found, f"two explorables are named {explorable.name}"
         found[explorable.name] = explorable
     return found
-
-
-@pytest.fixture(scope="session")
-def chromium():
-    if not CHROMIUM.is_file():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (`apt-get install -y chromium`)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 def _rounded(value):
@@ -155,10 +140,10 @@ def _operate_selects(figure: Figure) -> None:
 
 
 @pytest.mark.parametrize("document", numbered_chapters())
-def test_chapter_explorables_follow_their_controls(chromium, site_url, builders_by_name, document):
+def test_chapter_explorables_follow_their_controls(browser, site_url, builders_by_name, document):
     console_errors: list[str] = []
     outside_requests: list[str] = []
-    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
     try:
         def route(request_route) -> None:
             parts = urlsplit(request_route.request.url)
