@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -111,11 +112,15 @@ def test_site_renderer_compiles_and_names_the_state_dataset(tmp_path):
     compiled = next(d for d in vega["data"] if d["name"] == datasets["bars"])
     assert compiled["source"] == "bars"
     assert compiled["transform"][0]["type"] == "filter"
-    page = explorable_site._figure_html(spec, vega, "../_images/x.svg")
+    page = explorable_site._figure_html(spec, vega, "../_images/x.svg", 'width="3" height="4"')
     assert 'id="explorable-demo-bars"' in page
     assert "<figcaption>Bars &amp; more</figcaption>" in page
-    assert '<noscript><img src="../_images/x.svg" alt="Three bars."></noscript>' in page
+    assert ('<noscript><img src="../_images/x.svg" alt="Three bars." width="3" height="4" '
+            'loading="lazy"></noscript>') in page
     svg = explorable_site.default_state_svg(spec)
+    assert re.fullmatch(r'width="[1-9]\d*" height="[1-9]\d*"', explorable_site.svg_size(svg))
+    with pytest.raises(ValueError):
+        explorable_site.svg_size('<svg viewBox="0 0 1 1"></svg>')
     assert svg.startswith("<svg") and svg.count("<path") >= 3  # three bars drawn
 
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -72,7 +73,16 @@ def state_datasets(spec: dict, vega: dict) -> dict:
     return found
 
 
-def _figure_html(spec: dict, vega: dict, svg_uri: str) -> str:
+def svg_size(svg: str) -> str:
+    """The ``width`` and ``height`` attributes of an SVG's root, for its ``<img>``."""
+    root = re.match(r"\s*<svg\b[^>]*>", svg)
+    found = dict(re.findall(r'\b(width|height)="([\d.]+)"', root.group(0) if root else ""))
+    if set(found) != {"width", "height"}:
+        raise ValueError("the default-state SVG has no width and height")
+    return f'width="{round(float(found["width"]))}" height="{round(float(found["height"]))}"'
+
+
+def _figure_html(spec: dict, vega: dict, svg_uri: str, size: str) -> str:
     name = spec["usermeta"]["explorable"]
     description = html.escape(spec["description"])
     datasets = html.escape(json.dumps(state_datasets(spec, vega), sort_keys=True))
@@ -85,7 +95,8 @@ def _figure_html(spec: dict, vega: dict, svg_uri: str) -> str:
         f'data-datasets="{datasets}">\n'
         f'<div class="explorable-controls"></div>\n'
         f'<div class="explorable-view" role="img" aria-label="{description}">'
-        f'<noscript><img src="{svg_uri}" alt="{description}"></noscript></div>\n'
+        f'<noscript><img src="{svg_uri}" alt="{description}" {size} '
+        f'loading="lazy"></noscript></div>\n'
         f'<script type="application/json" class="explorable-spec">{payload}</script>\n'
         f"{caption}</figure>\n"
     )
@@ -106,13 +117,13 @@ class ExplorableMimeRenderer:
         vega = compile_to_vega(spec)
         digest = hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:16]
         svg_name = f"explorable-{spec['usermeta']['explorable']}-{digest}.svg"
-        renderer.write_file([_SVG_FOLDER, svg_name], default_state_svg(spec).encode(),
-                            overwrite=True)
+        svg = default_state_svg(spec)
+        renderer.write_file([_SVG_FOLDER, svg_name], svg.encode(), overwrite=True)
         depth = renderer.renderer.document.settings.env.docname.count("/")
         svg_uri = "../" * depth + "_images/" + svg_name
         renderer.add_js_file("vega", "vendor/vega.min.js", {"defer": "defer"})
         renderer.add_js_file("explorable", "explorable.js", {"defer": "defer"})
-        node = nodes.raw("", _figure_html(spec, vega, svg_uri), format="html")
+        node = nodes.raw("", _figure_html(spec, vega, svg_uri, svg_size(svg)), format="html")
         node["classes"] += ["output", "explorable-output"]
         # The figure is a block of the page, outside the output's code styling.
         return [nodes.container("", node, classes=["explorable-container"])]
