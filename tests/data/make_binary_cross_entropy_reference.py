@@ -26,9 +26,6 @@ replaced by a huge finite value of the same sign (+-1e300), whose loss term
 is exactly 0 in PyTorch's formula as in the limit.
 """
 
-import json
-import re
-import sys
 from itertools import product
 from pathlib import Path
 
@@ -36,26 +33,13 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from reference_json import as_dtype, hex_list, write_reference
+
 OUT = Path(__file__).with_name("binary_cross_entropy_reference.json")
 SEED = 20261205
 TORCH_DTYPES = {"float32": torch.float32, "float64": torch.float64}
 SHAPES = {"scalar": (), "vector": (5,), "batch": (4, 3), "spatial": (2, 3, 4)}
 REDUCTIONS = ("mean", "sum", "none")
-
-
-def compact_hex(value):
-    """``float.hex`` without the mantissa's trailing zeros ('0x1.8p+1')."""
-    text = float(value).hex()
-    match = re.fullmatch(r"(-?0x[01])\.([0-9a-f]+)(p[+-]\d+)", text)
-    if not match:
-        return text  # inf, -inf, nan
-    lead, fraction, exponent = match.groups()
-    fraction = fraction.rstrip("0")
-    return f"{lead}.{fraction}{exponent}" if fraction else f"{lead}{exponent}"
-
-
-def hex_list(array):
-    return [compact_hex(v) for v in np.asarray(array, dtype=np.float64).reshape(-1)]
 
 
 def stored(array):
@@ -96,11 +80,6 @@ def make_case(case_id, logits, targets, weight, pos_weight, reduction, dtype,
         case["deviation"] = deviation
         case["expected"] = {"loss": hex_list(loss), "grad": hex_list(grad)}
     return case
-
-
-def as_dtype(array, dtype):
-    """Round to ``dtype``, returned as float64 so that it is stored exactly."""
-    return np.asarray(array, dtype=dtype).astype(np.float64)
 
 
 def weight_shapes(shape):
@@ -179,19 +158,9 @@ def main():
     rng = np.random.default_rng(SEED)
     torch.manual_seed(SEED)
     cases = random_cases(rng) + edge_cases(rng)
-    ids = [case["id"] for case in cases]
-    assert len(ids) == len(set(ids)), "case ids must be unique"
-    header = {
-        "description": "torch.nn.functional.binary_cross_entropy_with_logits loss and "
-                       "gradient (see make_binary_cross_entropy_reference.py)",
-        "torch_version": torch.__version__,
-        "seed": SEED,
-        "n_cases": len(cases),
-    }
-    lines = [json.dumps(case, separators=(",", ":")) for case in cases]
-    text = ('{"header":' + json.dumps(header) + ',\n"cases":[\n' + ",\n".join(lines) + "\n]}\n")
-    OUT.write_text(text)
-    print(f"wrote {len(cases)} cases, {len(text) / 1e6:.2f} MB, to {OUT.name}", file=sys.stderr)
+    description = ("torch.nn.functional.binary_cross_entropy_with_logits loss and "
+                   "gradient (see make_binary_cross_entropy_reference.py)")
+    write_reference(OUT, description, torch.__version__, SEED, cases)
 
 
 if __name__ == "__main__":

@@ -24,9 +24,6 @@ takes no part), and infinite logits replaced by a huge finite value of the
 same sign, whose exponential underflows to exactly 0 as the limit's does.
 """
 
-import json
-import re
-import sys
 from itertools import product
 from pathlib import Path
 
@@ -34,27 +31,14 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from reference_json import as_dtype, hex_list, write_reference
+
 OUT = Path(__file__).with_name("cross_entropy_reference.json")
 SEED = 20240917
 TORCH_DTYPES = {"float32": torch.float32, "float64": torch.float64}
 SHAPES = {"unbatched": (5,), "batch": (4, 5), "spatial": (2, 3, 4)}
 REDUCTIONS = ("mean", "sum", "none")
 SMOOTHINGS = (0.0, 0.1, 1.0)
-
-
-def compact_hex(value):
-    """``float.hex`` without the mantissa's trailing zeros ('0x1.8p+1')."""
-    text = float(value).hex()
-    match = re.fullmatch(r"(-?0x[01])\.([0-9a-f]+)(p[+-]\d+)", text)
-    if not match:
-        return text  # inf, -inf, nan
-    lead, fraction, exponent = match.groups()
-    fraction = fraction.rstrip("0")
-    return f"{lead}.{fraction}{exponent}" if fraction else f"{lead}{exponent}"
-
-
-def hex_list(array):
-    return [compact_hex(v) for v in np.asarray(array, dtype=np.float64).reshape(-1)]
 
 
 def torch_loss_and_grad(logits, target, kind, weight, ignore_index, reduction, smoothing, dtype):
@@ -101,11 +85,6 @@ def make_case(case_id, logits, target, kind, weight, ignore_index, reduction, sm
         case["deviation"] = deviation
         case["expected"] = {"loss": hex_list(loss), "grad": hex_list(grad)}
     return case
-
-
-def as_dtype(array, dtype):
-    """Round to ``dtype``, returned as float64 so that it is stored exactly."""
-    return np.asarray(array, dtype=dtype).astype(np.float64)
 
 
 def random_cases(rng):
@@ -231,19 +210,9 @@ def main():
     rng = np.random.default_rng(SEED)
     torch.manual_seed(SEED)
     cases = random_cases(rng) + edge_cases(rng)
-    ids = [case["id"] for case in cases]
-    assert len(ids) == len(set(ids)), "case ids must be unique"
-    header = {
-        "description": "torch.nn.functional.cross_entropy loss and gradient (see "
-                       "make_cross_entropy_reference.py); classes on the last axis",
-        "torch_version": torch.__version__,
-        "seed": SEED,
-        "n_cases": len(cases),
-    }
-    lines = [json.dumps(case, separators=(",", ":")) for case in cases]
-    text = ('{"header":' + json.dumps(header) + ',\n"cases":[\n' + ",\n".join(lines) + "\n]}\n")
-    OUT.write_text(text)
-    print(f"wrote {len(cases)} cases, {len(text) / 1e6:.2f} MB, to {OUT.name}", file=sys.stderr)
+    description = ("torch.nn.functional.cross_entropy loss and gradient (see "
+                   "make_cross_entropy_reference.py); classes on the last axis")
+    write_reference(OUT, description, torch.__version__, SEED, cases)
 
 
 if __name__ == "__main__":

@@ -29,15 +29,14 @@ PyTorch's L1 gradient is 0 and the library's is NaN. Those cases list the
 entries concerned under ``deviation``.
 """
 
-import json
-import re
-import sys
 from itertools import product
 from pathlib import Path
 
 import numpy as np
 import torch
 import torch.nn.functional as F
+
+from reference_json import as_dtype, hex_list, write_reference
 
 OUT = Path(__file__).with_name("regression_loss_reference.json")
 SEED = 20240923
@@ -46,21 +45,6 @@ SHAPES = ((), (5,), (3, 4), (2, 3, 4))
 REDUCTIONS = ("mean", "sum", "none")
 DELTAS = (0.5, 1.0, 2.5)
 LOSSES = [("l1", None), ("mse", None)] + [("huber", delta) for delta in DELTAS]
-
-
-def compact_hex(value):
-    """``float.hex`` without the mantissa's trailing zeros ('0x1.8p+1')."""
-    text = float(value).hex()
-    match = re.fullmatch(r"(-?0x[01])\.([0-9a-f]+)(p[+-]\d+)", text)
-    if not match:
-        return text  # inf, -inf, nan
-    lead, fraction, exponent = match.groups()
-    fraction = fraction.rstrip("0")
-    return f"{lead}.{fraction}{exponent}" if fraction else f"{lead}{exponent}"
-
-
-def hex_list(array):
-    return [compact_hex(v) for v in np.asarray(array, dtype=np.float64).reshape(-1)]
 
 
 def torch_loss_and_grad(loss, delta, pred, target, reduction, dtype):
@@ -101,11 +85,6 @@ def make_case(case_id, loss, delta, pred, target, reduction, dtype):
             "entries": nan_entries,
         }
     return case
-
-
-def as_dtype(array, dtype):
-    """Round to ``dtype``, returned as float64 so that it is stored exactly."""
-    return np.asarray(array, dtype=dtype).astype(np.float64)
 
 
 def exact_pair(rng, residual, dtype):
@@ -170,19 +149,9 @@ def main():
     rng = np.random.default_rng(SEED)
     torch.manual_seed(SEED)
     cases = random_cases(rng) + edge_cases()
-    ids = [case["id"] for case in cases]
-    assert len(ids) == len(set(ids)), "case ids must be unique"
-    header = {
-        "description": "torch.nn.functional l1_loss, mse_loss and huber_loss: loss and "
-                       "gradient with respect to pred (see make_regression_loss_reference.py)",
-        "torch_version": torch.__version__,
-        "seed": SEED,
-        "n_cases": len(cases),
-    }
-    lines = [json.dumps(case, separators=(",", ":")) for case in cases]
-    text = '{"header":' + json.dumps(header) + ',\n"cases":[\n' + ",\n".join(lines) + "\n]}\n"
-    OUT.write_text(text)
-    print(f"wrote {len(cases)} cases, {len(text) / 1e6:.2f} MB, to {OUT.name}", file=sys.stderr)
+    description = ("torch.nn.functional l1_loss, mse_loss and huber_loss: loss and "
+                   "gradient with respect to pred (see make_regression_loss_reference.py)")
+    write_reference(OUT, description, torch.__version__, SEED, cases)
 
 
 if __name__ == "__main__":
