@@ -87,16 +87,21 @@ def draw_speed(results, machine, path):
                 ax.set_title(f"{dtype}: softmax_lib / {column_title(peer, machine)}", fontsize=9)
                 if col == 0:
                     ax.set_ylabel("time ratio", fontsize=8)
-        handles = [
-            Line2D([], [], marker="o", linestyle="", color=COLOURS[k % len(COLOURS)],
-                   label=shape_text(shape))
-            for k, shape in enumerate(shapes)
-        ]
-        handles.append(Line2D([], [], marker="o", linestyle="", color="grey",
-                              markerfacecolor="white", label="tie (interval contains 1)"))
-        fig.legend(handles=handles, loc="lower center", ncol=len(handles), fontsize=8)
-        fig.tight_layout(rect=(0, 0.05, 1, 1))
+        _shape_legend(fig, shapes)
         fig.savefig(path)
+
+
+def _shape_legend(fig, shapes):
+    """One legend under the panels: a colour per shape, and the hollow mark of a tie."""
+    handles = [
+        Line2D([], [], marker="o", linestyle="", color=COLOURS[k % len(COLOURS)],
+               label=shape_text(shape))
+        for k, shape in enumerate(shapes)
+    ]
+    handles.append(Line2D([], [], marker="o", linestyle="", color="grey",
+                          markerfacecolor="white", label="tie (interval contains 1)"))
+    fig.legend(handles=handles, loc="lower center", ncol=len(handles), fontsize=8)
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
 
 
 def draw_ablation(results, path):
@@ -136,15 +141,7 @@ def draw_ablation(results, path):
                 ax.set_title(f"{function}, {dtype}", fontsize=9)
                 if col == 0:
                     ax.set_ylabel("time / time with all", fontsize=8)
-        handles = [
-            Line2D([], [], marker="o", linestyle="", color=COLOURS[k % len(COLOURS)],
-                   label=shape_text(shape))
-            for k, shape in enumerate(shapes)
-        ]
-        handles.append(Line2D([], [], marker="o", linestyle="", color="grey",
-                              markerfacecolor="white", label="tie (interval contains 1)"))
-        fig.legend(handles=handles, loc="lower center", ncol=len(handles), fontsize=8)
-        fig.tight_layout(rect=(0, 0.05, 1, 1))
+        _shape_legend(fig, shapes)
         fig.savefig(path)
 
 
