@@ -112,3 +112,48 @@ def test_wrong_code_grid_default_and_budget(wrong):
     assert all(wrong.default_state()[c.name] in c.values for c in wrong.controls)
     assert sum(len(v) for v in wrong.datasets.values()) <= 3200
     assert len(gzip.compress(json.dumps(wrong.spec).encode())) <= 40_000
+
+
+# ---------------------------------------------------------------------------
+# The variational view: z.p + T H(p) over p = (q, 1 - q)
+# ---------------------------------------------------------------------------
+
+from explorables.entropy_and_coding import entropy_tradeoff  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def tradeoff():
+    return entropy_tradeoff()
+
+
+@pytest.mark.parametrize("temperature", [1.0, 0.1, 0.7, 3.0])
+def test_tradeoff_matches_entropy_softmax_and_logsumexp(tradeoff, temperature):
+    z = np.array([1.0, 0.0])
+    q = np.linspace(0.0, 1.0, 61)
+    # entropy in nats from scratch, with 0 log 0 = 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        h = -np.nan_to_num(q * np.log(q)) - np.nan_to_num((1 - q) * np.log(1 - q))
+    curve = tradeoff.rows("curve", temperature=temperature)
+    np.testing.assert_allclose([r["q"] for r in curve], q, rtol=RTOL, atol=1e-12)
+    np.testing.assert_allclose([r["f"] for r in curve], q * z[0] + (1 - q) * z[1]
+                               + temperature * h, rtol=RTOL, atol=1e-12)
+    (best,) = tradeoff.rows("best", temperature=temperature)
+    e = np.exp(z / temperature)
+    np.testing.assert_allclose(best["q"], e[0] / e.sum(), rtol=RTOL)
+    np.testing.assert_allclose(best["f"], temperature * np.log(e.sum()), rtol=RTOL)
+    # the dot is the top of the curve: no grid point is higher
+    assert max(r["f"] for r in curve) <= best["f"] * (1 + RTOL)
+    texts = [r["text"] for r in tradeoff.rows("values", temperature=temperature)]
+    assert texts[0].endswith(f"{e[0] / e.sum():.4f}")
+    assert texts[1].endswith(f"{temperature * np.log(e.sum()):.4f}")
+
+
+def test_tradeoff_grid_and_budget(tradeoff):
+    assert len(tradeoff.controls[0].values) == 30
+    assert tradeoff.default_state() == {"temperature": 1.0}
+    rows = sum(len(v) for v in tradeoff.datasets.values())
+    assert rows == 30 * (61 + 1 + 2) and rows <= 3000
+    assert len(gzip.compress(json.dumps(tradeoff.spec).encode())) <= 40_000
+    # every value fits the fixed axis [0, 2.8]
+    assert max(r["f"] for r in tradeoff.datasets["curve"]) <= 2.8
+    assert tradeoff.rows("score") == [{"f": 1.0}]

@@ -2,15 +2,18 @@
 
 import numpy as np
 
+from softmax_lib import logsumexp, softmax
 from softmax_lib.explorable import Explorable, Slider
 from softmax_lib.information import (average_code_length, cross_entropy, entropy, huffman_code,
                                      kl_divergence, kraft_sum)
+
+from .softmax import text_view
 
 #: Text marks get an explicit colour from Vega-Lite, which the dark theme cannot
 #: restyle; this grey reads on the light and on the dark page (contrast > 4:1).
 TEXT_GREY = "#767676"
 
-__all__ = ["huffman_editor", "wrong_code"]
+__all__ = ["huffman_editor", "wrong_code", "entropy_tradeoff"]
 
 SYMBOLS = ("a", "b", "c", "d")
 #: Each symbol's weight; the distribution is the weights divided by their sum.
@@ -230,4 +233,64 @@ def wrong_code():
             f"from p, L = {default['L']:.4f}."),
         caption=("The data p is fixed; the sliders set the model q. The cross-entropy exceeds "
                  "the entropy by the Kullback-Leibler divergence."),
+    )
+
+
+#: Two logits for the variational picture; p = (q, 1 - q).
+TRADEOFF_LOGITS = np.array([1.0, 0.0])
+TRADEOFF_TEMPERATURES = np.round(np.linspace(0.1, 3.0, 30), 6)
+TRADEOFF_Q = np.linspace(0.0, 1.0, 61)
+
+
+def entropy_tradeoff():
+    """z·p + T·H(p) over p = (q, 1 - q), its maximiser softmax(z/T) and maximum T·LSE(z/T)."""
+    z = TRADEOFF_LOGITS
+    grid = np.stack([TRADEOFF_Q, 1.0 - TRADEOFF_Q], axis=1)
+
+    def states(temperature):
+        objective = grid @ z + temperature * entropy(grid)
+        best_q = softmax(z, temperature=temperature)[0]
+        best = temperature * logsumexp(z / temperature)
+        curve = [{"q": q, "f": f} for q, f in zip(TRADEOFF_Q, objective)]
+        texts = [{"k": 1, "text": f"maximiser q = softmax(z / T)₁ = {best_q:.4f}"},
+                 {"k": 2, "text": f"maximum T·LSE(z / T) = {best:.4f}"}]
+        return {"curve": curve, "best": [{"q": best_q, "f": best}], "values": texts}
+
+    x = {"field": "q", "type": "quantitative", "title": "q = p₁", "scale": {"domain": [0, 1]}}
+    y = {"field": "f", "type": "quantitative", "title": "z·p + T·H(p)",
+         "scale": {"domain": [0, 2.8]}}
+    plot = {
+        "width": 300, "height": 200,
+        "layer": [
+            # drawn in the stored order of q (without it, Vega-Lite inserts a
+            # conversion before the state filter)
+            {"data": {"name": "curve"}, "mark": {"type": "line", "color": "#1f77b4"},
+             "encoding": {"x": x, "y": y, "order": {"field": "q", "type": "quantitative"}}},
+            {"data": {"name": "best"},
+             "mark": {"type": "point", "filled": True, "size": 80, "color": "#d62728",
+                      "tooltip": True},
+             "encoding": {"x": x, "y": y}},
+            {"data": {"name": "score"}, "mark": {"type": "rule", "strokeDash": [4, 3],
+                                                  "color": "#7f7f7f"},
+             "encoding": {"y": {"field": "f", "type": "quantitative"}}},
+        ],
+    }
+    default = 1.0
+    best_q = softmax(z, temperature=default)[0]
+    best = default * logsumexp(z / default)
+    return Explorable(
+        "ent-entropy-tradeoff",
+        controls=[Slider("temperature", "Temperature T", TRADEOFF_TEMPERATURES, default)],
+        states=states,
+        chart={"vconcat": [plot, text_view("values", order="k")], "spacing": 4},
+        # the dashed line: max_k z_k, the value as T -> 0
+        static={"score": [{"f": z.max()}]},
+        description=(
+            "The objective z·p + T·H(p) over the distributions p = (q, 1 − q) for z = (1, 0) "
+            f"at temperature 1: a concave curve from 0 at q = 0 to 1 at q = 1, highest at "
+            f"q = {best_q:.4f}, where it equals {best:.4f}; a dashed line marks max z = 1."),
+        caption=("The variational view for two classes, z = (1, 0). The dot is the "
+                 "maximiser softmax(z / T)₁ at height T·LSE(z / T). Lower T and the peak "
+                 "slides to q = 1 and down to max z = 1 (dashed); raise it and entropy "
+                 "wins, pulling the peak towards q = 1/2."),
     )

@@ -11,12 +11,12 @@ refinement that ``softmax_lib.logsumexp`` implements, on two logits
 import mpmath
 import numpy as np
 
-from softmax_lib import entropy, logsumexp, softmax
+from softmax_lib import logsumexp
 from softmax_lib.explorable import Explorable, Select, Slider
 
 from .softmax import text_view
 
-__all__ = ["lse_accuracy", "entropy_tradeoff"]
+__all__ = ["lse_accuracy"]
 
 GAPS = np.arange(0.0, 41.0)
 DTYPES = ("float16", "float32", "float64")
@@ -157,64 +157,4 @@ def lse_accuracy():
                  "(the log1p refinement) is within half an ulp in float16 and float32, "
                  "the nearest number of the format, and within 1 ulp in float64. Errors "
                  "are drawn on a symmetric-log axis; an overflow has no point."),
-    )
-
-
-#: Two logits for the variational picture; p = (q, 1 - q).
-TRADEOFF_LOGITS = np.array([1.0, 0.0])
-TRADEOFF_TEMPERATURES = np.round(np.linspace(0.1, 3.0, 30), 6)
-TRADEOFF_Q = np.linspace(0.0, 1.0, 61)
-
-
-def entropy_tradeoff():
-    """z·p + T·H(p) over p = (q, 1 - q), its maximiser softmax(z/T) and maximum T·LSE(z/T)."""
-    z = TRADEOFF_LOGITS
-    grid = np.stack([TRADEOFF_Q, 1.0 - TRADEOFF_Q], axis=1)
-
-    def states(temperature):
-        objective = grid @ z + temperature * entropy(grid)
-        best_q = softmax(z, temperature=temperature)[0]
-        best = temperature * logsumexp(z / temperature)
-        curve = [{"q": q, "f": f} for q, f in zip(TRADEOFF_Q, objective)]
-        texts = [{"k": 1, "text": f"maximiser q = softmax(z / T)₁ = {best_q:.4f}"},
-                 {"k": 2, "text": f"maximum T·LSE(z / T) = {best:.4f}"}]
-        return {"curve": curve, "best": [{"q": best_q, "f": best}], "values": texts}
-
-    x = {"field": "q", "type": "quantitative", "title": "q = p₁", "scale": {"domain": [0, 1]}}
-    y = {"field": "f", "type": "quantitative", "title": "z·p + T·H(p)",
-         "scale": {"domain": [0, 2.8]}}
-    plot = {
-        "width": 300, "height": 200,
-        "layer": [
-            # drawn in the stored order of q (without it, Vega-Lite inserts a
-            # conversion before the state filter)
-            {"data": {"name": "curve"}, "mark": {"type": "line", "color": "#1f77b4"},
-             "encoding": {"x": x, "y": y, "order": {"field": "q", "type": "quantitative"}}},
-            {"data": {"name": "best"},
-             "mark": {"type": "point", "filled": True, "size": 80, "color": "#d62728",
-                      "tooltip": True},
-             "encoding": {"x": x, "y": y}},
-            {"data": {"name": "score"}, "mark": {"type": "rule", "strokeDash": [4, 3],
-                                                  "color": "#7f7f7f"},
-             "encoding": {"y": {"field": "f", "type": "quantitative"}}},
-        ],
-    }
-    default = 1.0
-    best_q = softmax(z, temperature=default)[0]
-    best = default * logsumexp(z / default)
-    return Explorable(
-        "lse-entropy-tradeoff",
-        controls=[Slider("temperature", "Temperature T", TRADEOFF_TEMPERATURES, default)],
-        states=states,
-        chart={"vconcat": [plot, text_view("values", order="k")], "spacing": 4},
-        # the dashed line: max_k z_k, the value as T -> 0
-        static={"score": [{"f": z.max()}]},
-        description=(
-            "The objective z·p + T·H(p) over the distributions p = (q, 1 − q) for z = (1, 0) "
-            f"at temperature 1: a concave curve from 0 at q = 0 to 1 at q = 1, highest at "
-            f"q = {best_q:.4f}, where it equals {best:.4f}; a dashed line marks max z = 1."),
-        caption=("The variational view for two classes, z = (1, 0). The dot is the "
-                 "maximiser softmax(z / T)₁ at height T·LSE(z / T). Lower T and the peak "
-                 "slides to q = 1 and down to max z = 1 (dashed); raise it and entropy "
-                 "wins, pulling the peak towards q = 1/2."),
     )
