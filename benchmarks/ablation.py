@@ -198,7 +198,8 @@ def _exact_sum(terms, rough, scratch, rows, spare=None):
     headroom = math.ceil(math.log2(terms.shape[1] + 2))
     _, exponent = np.frexp(rough)
     sigma = np.ldexp(terms.dtype.type(1), exponent + headroom)
-    if spare is not None:  # a whole block of sigma, as the library does
+    if spare is not None and terms.shape[1] < activations._LONG_ROW:
+        # a whole block of sigma for short rows, as the library does
         np.copyto(spare, sigma)
         sigma = spare
     high = np.add(terms, sigma, out=scratch.get("work", rows, terms.dtype))
@@ -267,6 +268,8 @@ def _exact_log_softmax_block(z, out, features, scratch):
     _require_unshifted(z, m)
     buffer = scratch.get("exps", rows)
     if z.dtype == _WORK:
+        # In place, the exponentials go into the result's block, as in the library.
+        buffer = out if scratch.in_place else buffer
         _, total = _exact_exps(z, top, features, scratch, buffer, features.exact_sum)
         if top is None:
             c_hi, c_lo = np.log(total), 0.0

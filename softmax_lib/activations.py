@@ -78,16 +78,13 @@ __all__ = ["softmax", "log_softmax", "logsumexp", "sigmoid"]
 # Rows are processed in blocks of about this many bytes of float64 work. Every
 # pass over a block (argmax, shift, error of the shift, exponential, sum,
 # scale) then runs while the block and its scratch buffers are in the CPU's
-# cache, so the logits travel from memory once and the result travels back
+# caches, so the logits travel from memory once and the result travels back
 # once, however many passes the algorithm makes, and scratch buffers are the
-# size of a block, not of the input.
-_BLOCK_BYTES = 1 << 20
-
-# float16 and float32 blocks make fewer passes (no compensation, no exact
-# sum), and are bound by the float64 exponential rather than by memory: twice
-# the block is 3-12% faster on the benchmark's large shapes (1000 x 10000,
-# 4096 x 1000, 64 x 100000), where float64 log-domain blocks are 0-20% slower.
-_NARROW_BLOCK_BYTES = 2 << 20
+# size of a block, not of the input. Smaller blocks fit a 2 MB L2 cache but
+# pay NumPy's per-call and per-row overhead more often: 1 MB blocks are 3-7%
+# slower on the benchmark's 4096 x 1000 and 1000 x 10000 float64 shapes, and
+# 0.5 MB blocks 8-15% slower; 4 MB blocks are as fast, 8 MB ones 15% slower.
+_BLOCK_BYTES = 2 << 20
 
 # Every exponential is computed in float64, whatever the input's dtype, and
 # rounded to the output dtype once at the end.
@@ -123,12 +120,8 @@ def _from_rows(out, moved_shape, ax):
 
 
 def _rows_per_block(rows):
-    """How many rows of ``rows`` make a block of about ``_BLOCK_BYTES`` of float64 work.
-
-    ``_NARROW_BLOCK_BYTES`` for float16 and float32 rows.
-    """
-    size = _BLOCK_BYTES if rows.dtype == _WORK else _NARROW_BLOCK_BYTES
-    return max(1, size // max(1, rows.shape[1] * _WORK.itemsize))
+    """How many rows of ``rows`` make a block of about ``_BLOCK_BYTES`` of float64 work."""
+    return max(1, _BLOCK_BYTES // max(1, rows.shape[1] * _WORK.itemsize))
 
 
 def _blocks(rows):
@@ -320,6 +313,13 @@ def _exponentiate(d, error, exps, top, scratch, m):
     return rest
 
 
+# From this many classes on, a broadcast column costs NumPy no more than a
+# whole block: _accurate_sum's spare block then only adds a pass. Measured
+# on float64 blocks: the spare saves 12-14% of the sum's time for rows of
+# 1000-4000 classes and costs 34% for rows of 8000 to 100 000.
+_LONG_ROW = 8000
+
+
 def _accurate_sum(terms, rough, scratch, spare=None):
     r"""Row sums of the non-negative ``terms``, with no rounding error beyond the last.
 
@@ -331,8 +331,9 @@ def _accurate_sum(terms, rough, scratch, spare=None):
     are at most :math:`K^2 u` of the sum, so their own rounding is
     negligible, and the result is the exact sum of ``terms`` up to one
     rounding plus about :math:`K^2 u^2 \log_2 K` relative. Three passes and a
-    sum more than an ordinary sum (four with the ``spare`` block, which
-    makes the two passes with :math:`\sigma` contiguous and faster), which errs by up to :math:`\log_2 K`
+    sum more than an ordinary sum (four with the ``spare`` block, used for
+    rows shorter than ``_LONG_ROW``, which makes the two passes with
+    :math:`\sigma` contiguous and faster), which errs by up to :math:`\log_2 K`
     ulps; only the float64 log-domain results, whose tightest bound depends
     on it, pay for this.
     """
@@ -341,7 +342,8 @@ def _accurate_sum(terms, rough, scratch, spare=None):
     _, exponent = np.frexp(rough)
     exponent += headroom
     sigma = np.ldexp(1.0, exponent)
-    if spare is not None:  # NumPy adds a broadcast column slower than a whole block
+    if spare is not None and terms.shape[1] < _LONG_ROW:
+        # NumPy adds a broadcast column to short rows slower than a whole block
         np.copyto(spare, sigma)
         sigma = spare
     np.add(terms, sigma, out=scratch)
@@ -588,7 +590,10 @@ def _log_softmax_rows(z, out, scratch, *, peak, unshifted, temperature=1.0):
     maximum (Sterbenz's lemma), so there the result is rounded once.
     """
     d = out if out.dtype == _WORK else scratch[2]
-    exps = scratch[2] if out.dtype == _WORK else scratch[1]
+    if unshifted and out.dtype == _WORK:  # no shift to keep: the result's block is free
+        exps = out
+    else:
+        exps = scratch[2] if out.dtype == _WORK else scratch[1]
     found = _exponentials(z, d, exps, scratch[:2], peak, unshifted, temperature=temperature,
                           accurate=True)
     m, rest, error = found.m, found.rest, found.error
