@@ -32,8 +32,9 @@ library uses for each function and dtype; only those are switched off):
     with ``|d|``).
 ``exact_sum`` (float64 log-softmax only)
     The sum of the exponentials is split into parts that add without
-    rounding (the library's ExtractVector split), so it is rounded once.
-    Off: NumPy's pairwise sum.
+    rounding (the library's ExtractVector split), so it is rounded once;
+    with ``log1p`` the split's grid comes from the maximum's own term, as in
+    the library, else from the plain sum. Off: NumPy's pairwise sum.
 
 With every feature on, the mirror computes what the library computes
 (``tests/test_benchmarks.py`` checks it to a few ulps), and should take

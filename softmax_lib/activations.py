@@ -462,7 +462,7 @@ def _exponentials(z, d, exps, scratch, peak, unshifted, *, temperature=1.0, accu
       (:func:`_shift`, :func:`_exponentiate`); ``unit = 1``.
 
     With ``accurate``, float64 rows sum their exponentials with
-    :func:`_accurate_sum`.
+    :func:`_accurate_sum` (unshifted rows through :func:`_sum_below_maximum`).
     """
     top, m = peak
     accurate = accurate and z.dtype == _WORK
