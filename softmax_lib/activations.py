@@ -138,15 +138,15 @@ class _Scratch:
     """Float64 scratch buffers the size of one block of ``rows``, reused for every block.
 
     The memory is kept from call to call, one set per thread: a fresh buffer
-    of a few hundred kilobytes comes from the operating system page by page,
+    of a megabyte or two comes from the operating system page by page,
     and touching those pages costs as much as a pass over the block. No
     function here calls another while it holds its buffers. Buffers for
-    rows too long to fit a block of ``4 * _BLOCK_BYTES`` are not kept.
+    rows too long to fit a block of ``2 * _BLOCK_BYTES`` (4 MB) are not kept.
     """
 
     def __init__(self, rows, count):
         shape = (min(_rows_per_block(rows), rows.shape[0]), rows.shape[1])
-        if shape[0] * shape[1] * _WORK.itemsize > 4 * _BLOCK_BYTES:  # rows too long to keep
+        if shape[0] * shape[1] * _WORK.itemsize > 2 * _BLOCK_BYTES:  # rows too long to keep
             self._buffers = [np.empty(shape, _WORK) for _ in range(count)]
             return
         views = getattr(_THREAD, "views", {})
