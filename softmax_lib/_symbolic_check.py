@@ -41,6 +41,7 @@ from sympy.printing.precedence import PRECEDENCE, precedence
 
 __all__ = [
     "Assumptions",
+    "ForEach",
     "Named",
     "NamedMatrix",
     "StepError",
@@ -634,17 +635,83 @@ _PREDICATE_OF = {
 }
 
 
+class ForEach:
+    r"""A hypothesis that holds for every value of one or more indices.
+
+    ``ForEach(i, Eq(Var(q[i] * k[i]), 1))`` states "Var(q_i k_i) = 1 for
+    every i"; ``ForEach((i, j), Eq(Cov(X[i], X[j]), 0), where=Ne(i, j))``
+    states "Cov(X_i, X_j) = 0 for every i ≠ j";
+    ``ForEach(n, Eq(Sum(y[n, k], (k, 1, K)), 1))`` states that every row
+    sums to one.  Declared in a derivation's ``hypotheses=`` and used by a
+    step (``assuming=``), it is applied wherever its left side occurs with
+    *any* value of the indices, including a summation variable inside a
+    ``Sum`` (the bound names of sums inside the left side do not matter).
+    With ``where=``, a match is replaced only where the condition holds: an
+    ``Ne(i, j)`` condition becomes ``lhs(i, j) = δ_ij lhs(i, i) + (1 - δ_ij)
+    rhs(i, j)``, exact for every ``i, j``; another condition that SymPy
+    cannot decide for the matched values becomes a ``Piecewise``.
+
+    Parameters
+    ----------
+    indices : sympy.Symbol or sympy.Idx, or a tuple of them
+        The quantified indices; each must occur in the left side.
+    relation : sympy.Eq
+        The equation that holds for every value of the indices.
+    where : relation, optional
+        A condition on the indices, e.g. ``sympy.Ne(i, j)``.
+    """
+
+    def __init__(self, indices, relation, where=None):
+        indices = tuple(indices) if isinstance(indices, (list, tuple)) else (indices,)
+        if not indices or not all(isinstance(ix, (sp.Symbol, sp.Idx)) for ix in indices):
+            raise TypeError("indices must be a SymPy Symbol or Idx, or a tuple of them, got "
+                            f"{indices!r}")
+        if len(set(indices)) != len(indices):
+            raise ValueError(f"indices must be distinct, got {indices!r}")
+        if not isinstance(relation, sp.Equality):
+            raise TypeError("relation must be a SymPy Eq (a hypothesis for every index is "
+                            f"applied as a substitution), got {type(relation).__name__}")
+        for ix in indices:
+            if not relation.lhs.has(ix):
+                raise ValueError(f"index {ix} does not occur in the left side "
+                                 f"{sp.sstr(relation.lhs)}")
+        if where is not None and not isinstance(where, sp.core.relational.Relational):
+            raise TypeError(f"where must be a SymPy relation, got {type(where).__name__}")
+        self.indices = indices
+        self.relation = relation
+        self.where = where
+
+    def _key(self):
+        return (self.indices, self.relation, self.where)
+
+    def __eq__(self, other):
+        if not isinstance(other, ForEach):
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __hash__(self):
+        return hash(self._key())
+
+    def __repr__(self):
+        where = "" if self.where is None else f", where={sp.sstr(self.where)}"
+        indices = ", ".join(map(sp.sstr, self.indices))
+        return f"ForEach({indices}: {sp.sstr(self.relation)}{where})"
+
+
 class Assumptions(NamedTuple):
     """Parsed ``assuming=`` argument.
 
     ``substitutions`` are ``(old, new)`` pairs applied to both sides;
-    ``facts`` are relations handed to :func:`sympy.refine`; ``shown`` are the
-    relations as the reader sees them (``old = new``, ``j \\le K``).
+    ``facts`` are relations handed to :func:`sympy.refine`; ``quantified``
+    are :class:`ForEach` hypotheses, applied for every value of their
+    indices; ``shown`` are the premises as the reader sees them
+    (``old = new``, ``j \\le K``, a ``ForEach``).
     """
 
     substitutions: tuple = ()
     facts: tuple = ()
     shown: tuple = ()
+    quantified: tuple = ()
 
     def __bool__(self):
         return bool(self.shown)
@@ -667,9 +734,11 @@ def parse_assumptions(assuming) -> Assumptions:
     else:
         items = [assuming]
 
-    substitutions, facts, shown = [], [], []
+    substitutions, facts, shown, quantified = [], [], [], []
     for item in items:
-        if isinstance(item, sp.Equality):
+        if isinstance(item, ForEach):
+            quantified.append(item)
+        elif isinstance(item, sp.Equality):
             substitutions.append((item.lhs, item.rhs))
         elif type(item) in _PREDICATE_OF:
             facts.append(_PREDICATE_OF[type(item)](item.lhs, item.rhs))
@@ -679,11 +748,11 @@ def parse_assumptions(assuming) -> Assumptions:
         else:
             raise TypeError(
                 "assuming must be a dict {old: new}, a SymPy Eq, an inequality "
-                "(<, <=, >, >=, Ne) or a list of these; got "
+                "(<, <=, >, >=, Ne), a ForEach or a list of these; got "
                 f"{type(item).__name__}: {item!r}"
             )
         shown.append(item)
-    return Assumptions(tuple(substitutions), tuple(facts), tuple(shown))
+    return Assumptions(tuple(substitutions), tuple(facts), tuple(shown), tuple(quantified))
 
 
 def _index_facts(*exprs):
@@ -719,7 +788,7 @@ def _is_matrix(expr):
 _BOUND = "_sum_index_"  # canonical names of summation variables, by nesting depth
 
 
-def _rename_bound(expr, depth=0):
+def _rename_bound(expr, depth=0, prefix=_BOUND):
     """Rename every summation variable after its nesting depth, outermost first.
 
     ``\\sum_k e^{z_k}`` and ``\\sum_l e^{z_l}`` both become a sum over
@@ -732,12 +801,12 @@ def _rename_bound(expr, depth=0):
         for inner in limits[:-1]:  # the first limit is the innermost sum
             body = sp.Sum(body, inner)
         variable, lower, upper = limits[-1]
-        renamed = sp.Symbol(f"{_BOUND}{depth}", integer=True)
-        body = _rename_bound(body.xreplace({variable: renamed}), depth + 1)
+        renamed = sp.Symbol(f"{prefix}{depth}", integer=True)
+        body = _rename_bound(body.xreplace({variable: renamed}), depth + 1, prefix)
         return sp.Sum(body, (renamed, lower, upper))
     if not expr.args or isinstance(expr, (sp.Idx, sp.Indexed, sp.IndexedBase)):
         return expr
-    args = [_rename_bound(arg, depth) for arg in expr.args]
+    args = [_rename_bound(arg, depth, prefix) for arg in expr.args]
     return expr if args == list(expr.args) else expr.func(*args)
 
 
@@ -783,6 +852,10 @@ def _normal_single(summand, variable, lower, upper):
             peeled = -sp.Add(*[summand.xreplace({variable: rest - t})
                                for t in range(0, -int(constant))])
         upper = rest
+    if summand.has(sp.Piecewise) and lower.is_integer and upper.is_integer:
+        # Inside the sum the index lies in lower..upper; a KroneckerDelta summed
+        # over an inner index leaves Piecewise((f, (v >= lower) & (v <= upper)), ...).
+        summand = _refine(summand, [sp.Q.ge(variable, lower), sp.Q.le(variable, upper)])
     pieces = []
     for term in sp.Add.make_args(sp.expand(summand)):
         outside, inside = [], []
@@ -847,6 +920,9 @@ def _normalize(expr, assumptions: Assumptions):
     # Patterns such as Sum(y[k], (k, 1, K)) are matched before .doit() can
     # rewrite them; plain symbols wait until derivatives have been taken.
     expr = _substitute(expr, [p for p in pairs if not isinstance(p[0], (sp.Symbol, sp.Idx))])
+    if assumptions.quantified:  # also as written, before .doit() rewrites the left sides
+        for hypothesis in assumptions.quantified:
+            expr = _apply_one(expr, hypothesis, unwrap(hypothesis.relation.lhs))
     expr = _normal_form(expr)
     if pairs:
         # Then the patterns in the same normal form as the expression (a sum
@@ -855,10 +931,110 @@ def _normalize(expr, assumptions: Assumptions):
         # normal form equals what it came from, so the substitution is exact.
         normal = [(_normal_form(old), _normal_form(new)) for old, new in pairs]
         expr = _substitute(_substitute(expr, pairs), normal).doit()
+    if assumptions.quantified:
+        expr = _apply_quantified(expr, assumptions.quantified)
     if isinstance(expr, MatrixExpr):
         expr = expr.as_explicit().doit()
     if isinstance(expr, MatrixBase):
         expr = sp.ImmutableMatrix(expr)
+    return expr
+
+
+_MATCH = "_match_index_"  # bound names while matching a quantified hypothesis
+_FRESH = "_rhs_index_"  # bound names of a hypothesis' right side, so that nothing is captured
+
+
+def _instance_values(node, pattern, wilds, lhs):
+    """The index values for which ``lhs`` is ``node`` (up to bound names), or None."""
+    canonical = _rename_bound(node, prefix=_MATCH)
+    if canonical.func != pattern.func:
+        return None
+    found = canonical.match(pattern)
+    if not found or any(w not in found for w in wilds.values()):
+        return None
+    values = {ix: found[w] for ix, w in wilds.items()}
+    for value in values.values():
+        if value.is_integer is False or any(
+                getattr(s, "name", "").startswith(_MATCH) for s in value.free_symbols):
+            return None
+    # match() can be loose (a Wild may absorb a factor): confirm exactly.
+    if _rename_bound(lhs.xreplace(values), prefix=_MATCH) != canonical:
+        return None
+    return values
+
+
+def _instance(hypothesis, node, values):
+    """What ``node`` (the left side at ``values``) equals under ``hypothesis``."""
+    rhs = _rename_bound(hypothesis.relation.rhs, prefix=_FRESH).xreplace(values)
+    where = hypothesis.where
+    if where is None:
+        return rhs
+    if isinstance(where, sp.Unequality) and {where.lhs, where.rhs} <= set(values):
+        a, b = values[where.lhs], values[where.rhs]
+        delta = sp.KroneckerDelta(a, b)
+        diagonal = hypothesis.relation.lhs.xreplace({**values, where.rhs: a})
+        return delta * diagonal + (1 - delta) * rhs
+    condition = where.xreplace(values)
+    if condition is sp.true:
+        return rhs
+    if condition is sp.false:
+        return node
+    return sp.Piecewise((rhs, condition), (node, True))
+
+
+def _apply_one(expr, hypothesis, lhs):
+    wilds = {ix: sp.Wild(f"_w{n}") for n, ix in enumerate(hypothesis.indices)}
+    pattern = _rename_bound(lhs, prefix=_MATCH).xreplace(wilds)
+    found = {}
+
+    inner_limits = len(pattern.limits) if isinstance(pattern, sp.Sum) else 0
+
+    def matches(node):
+        if not isinstance(node, sp.Basic) or node.func != pattern.func:
+            return False
+        target, outer = node, ()
+        if inner_limits and len(node.limits) > inner_limits:
+            # SymPy writes nested sums as one sum with several limits, innermost
+            # first: the left side may be the sum over the inner limits.
+            target = sp.Sum(node.function, *node.limits[:inner_limits])
+            outer = node.limits[inner_limits:]
+        values = _instance_values(target, pattern, wilds, lhs)
+        if values is None:
+            return False
+        found[node] = (target, values, outer)
+        return True
+
+    def value(node):
+        target, values, outer = found[node]
+        replaced = _instance(hypothesis, target, values)
+        return sp.Sum(replaced, *outer) if outer else replaced
+
+    return expr.replace(matches, value)
+
+
+def _apply_quantified(expr, hypotheses):
+    """Apply :class:`ForEach` hypotheses wherever their left side occurs, then normalise.
+
+    The left side is looked for as written and in normal form, so that it is
+    found both before and after ``.doit()`` has rewritten it.
+    """
+    forms = []
+    for hypothesis in hypotheses:
+        lhs = unwrap(hypothesis.relation.lhs)
+        forms.append((hypothesis, lhs))
+        try:
+            normal = _normal_form(lhs)
+        except _SYMPY_FAILURES:
+            continue
+        if normal != lhs:
+            forms.append((hypothesis, normal))
+    for _ in range(4):
+        changed = expr
+        for hypothesis, lhs in forms:
+            changed = _apply_one(changed, hypothesis, lhs)
+        if changed == expr:
+            break
+        expr = _normal_form(changed)
     return expr
 
 
@@ -977,7 +1153,7 @@ def compare(a, b, assuming=None) -> Verdict:
             pass
     # A point that violates a substitution cannot be told apart from a true
     # counterexample, so numeric refutation is used only without substitutions.
-    numeric = not assumptions.substitutions
+    numeric = not (assumptions.substitutions or assumptions.quantified)
 
     if _is_matrix(a) or _is_matrix(b):
         if not (_is_matrix(a) and _is_matrix(b)):
@@ -1028,6 +1204,10 @@ def _draw(symbol, rng) -> sp.Rational | None:
 def _evaluate(expr):
     value = sp.N(expr, 30)
     if not value.is_number or value.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
+        return None
+    # an undefined function of numbers (E[2/5]) is "a number" to SymPy, but no value
+    real, imaginary = value.as_real_imag()
+    if not (real.is_Number and imaginary.is_Number):
         return None
     return value
 
