@@ -258,6 +258,17 @@ class _Printer(LatexPrinter):
             return not expr.is_name and super()._needs_add_brackets(expr.name)
         return super()._needs_add_brackets(expr)
 
+    def _print_Sum(self, expr):
+        if len(expr.limits) == 1:
+            return super()._print_Sum(expr)
+        # SymPy writes nested sums as one sum with several limits (innermost
+        # first); print them as the nested sums a reader writes, outermost first.
+        tex = "".join(r"\sum_{%s=%s}^{%s} " % tuple(self._print(v) for v in limit)
+                      for limit in reversed(expr.limits))
+        if isinstance(expr.function, sp.Add):
+            return tex + r"\left(%s\right)" % self._print(expr.function)
+        return tex + self._print(expr.function)
+
     def _print_Idx(self, expr):
         return self._print(expr.label)
 
@@ -727,7 +738,7 @@ class Derivation:
     >>> print(d.step(N, "each row sums to one", assuming=rows).latex())
     \begin{aligned}
     &\text{Assume }{\textstyle \sum_{k=1}^{K} y_{n,k} = 1}\text{ for every }{\textstyle n}\text{.} && \text{(H1)} \\
-    \sum_{\substack{1 \leq k \leq K\\1 \leq n \leq N}} y_{n,k} &= N && \text{each row sums to one}\text{, by (H1)}\ \checkmark
+    \sum_{n=1}^{N} \sum_{k=1}^{K} y_{n,k} &= N && \text{each row sums to one}\text{, by (H1)}\ \checkmark
     \end{aligned}
 
     An undeclared premise is refused:
@@ -929,9 +940,8 @@ class Derivation:
         rows = []
         for n, step in enumerate(self.steps):
             note = _reason_latex(step.reason)
-            references = [self._tag(premise) for premise in step.assuming]
-            if references:
-                note += r"\text{, by " + ", ".join(references) + "}"
+            if step.assuming:
+                note += r"\text{, by " + self._tags(step.assuming) + "}"
             for label in step.cites:
                 note += r"\text{, by (}" + _reason_latex(label) + r"\text{)}"
             line = rf"&= {latex(step.expr)} && {note}\ \checkmark"
@@ -956,6 +966,22 @@ class Derivation:
     def _tag(self, hypothesis) -> str:
         """The short reference by which the lines cite a hypothesis: (H1), (H2), ..."""
         return f"(H{self.hypotheses.index(hypothesis) + 1})"
+
+    def _tags(self, premises) -> str:
+        """``(H1), (H3)``; a run of three or more as ``(H1)–(H4)``."""
+        numbers = sorted({self.hypotheses.index(p) + 1 for p in premises})
+        runs, start = [], 0
+        for n in range(1, len(numbers) + 1):
+            if n == len(numbers) or numbers[n] != numbers[n - 1] + 1:
+                runs.append(numbers[start:n])
+                start = n
+        parts = []
+        for run in runs:
+            if len(run) >= 3:
+                parts.append(f"(H{run[0]})–(H{run[-1]})")
+            else:
+                parts.extend(f"(H{m})" for m in run)
+        return ", ".join(parts)
 
     def _repr_latex_(self) -> str:
         return "$$" + self.latex() + "$$"

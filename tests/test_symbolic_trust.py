@@ -685,3 +685,14 @@ def test_cited_hypotheses_are_short_references():
     assert rows[0].endswith(r"&& \text{(H1)} \\")
     assert rows[1].endswith(r"&& \text{(H2)} \\")
     assert rows[-1].endswith(r"\text{values}\text{, by (H1), (H2)}\ \checkmark")
+
+
+def test_a_run_of_cited_hypotheses_is_one_range():
+    a, b, c, e = sp.symbols("a b c e", real=True)
+    hyps = [sp.Eq(a, 1), sp.Eq(b, 2), sp.Eq(c, 3), sp.Eq(e, 4)]
+    d = Derivation(a + b + c + e, hypotheses=hyps)
+    d.step(sp.Integer(10), "values", assuming=hyps)
+    assert r"\text{, by (H1)–(H4)}" in d.latex()
+    d2 = Derivation(a + c + e, hypotheses=hyps).step(sp.Integer(8), "values",
+                                                     assuming=[hyps[3], hyps[0], hyps[2]])
+    assert r"\text{, by (H1), (H3), (H4)}" in d2.latex()
