@@ -1042,14 +1042,99 @@ def _refine(expr, facts):
     if not facts or expr.is_number:
         return expr
     try:
-        return sp.refine(sp.piecewise_fold(expr), sp.And(*facts))
+        expr = sp.refine(sp.piecewise_fold(expr), sp.And(*facts))
     except Exception:  # refine only helps; an expression it cannot handle stays as is
+        return expr
+    return _resolve_extrema(expr, facts)
+
+
+def _is_at_least(big, small, facts) -> bool:
+    """Whether ``small <= big`` follows from ``facts``."""
+    if big == small:
+        return True
+    for fact in facts:  # as stated, b <= a or a >= b (ask does not always see it)
+        if (isinstance(fact, sp.AppliedPredicate) and len(fact.arguments) == 2
+                and ((fact.function in (sp.Q.le, sp.Q.lt) and fact.arguments == (small, big))
+                     or (fact.function in (sp.Q.ge, sp.Q.gt)
+                         and fact.arguments == (big, small)))):
+            return True
+    try:
+        return sp.ask(sp.Q.ge(big, small), sp.And(*facts)) is True
+    except Exception:  # ask only helps
+        return False
+
+
+def _resolve_extrema(expr, facts):
+    """Replace ``Max``/``Min`` by the argument that the facts show to be the extreme.
+
+    ``sympy.refine`` leaves ``Max(a, b)`` alone under ``b <= a``; SymPy's
+    ``equals`` then tests points that violate the premise and calls a true
+    step false.
+    """
+    if not expr.has(sp.Max, sp.Min):
+        return expr
+
+    def extreme(node):
+        for candidate in node.args:
+            if all(_is_at_least(candidate, other, facts) if node.func is sp.Max
+                   else _is_at_least(other, candidate, facts)
+                   for other in node.args if other is not candidate):
+                return candidate
+        return node
+
+    try:
+        return expr.replace(lambda e: isinstance(e, (sp.Max, sp.Min)), extreme)
+    except Exception:  # only helps
         return expr
 
 
+def _sum_atoms(expr):
+    """``expr`` with each outermost ``Sum`` replaced by a symbol, and the way back.
+
+    Sums in normal form are equal exactly when they are the same expression,
+    so treating each as an opaque symbol proves only true identities.
+    """
+    atoms = {}
+
+    def visit(node):
+        if isinstance(node, sp.Sum):
+            atoms.setdefault(node, sp.Dummy("sum", real=node.is_real,
+                                            positive=node.is_positive))
+            return
+        for arg in node.args:
+            visit(arg)
+
+    visit(expr)
+    return expr.xreplace(atoms), {v: k for k, v in atoms.items()}
+
+
+def _simplify(expr):
+    """``sympy.simplify``; when SymPy fails inside it (a raw StopIteration in its
+    ``sum_combine``), simplify with the sums as atoms instead.  Returns the result
+    and whether the fallback was used."""
+    try:
+        return sp.simplify(expr), False
+    except _SYMPY_FAILURES:
+        if not expr.has(sp.Sum):
+            raise
+    atomised, back = _sum_atoms(expr)
+    return sp.simplify(atomised).xreplace(back), True
+
+
 def _is_zero(expr, facts):
-    expr = _refine(expr, facts)
-    return expr == 0 or expr.is_zero is True
+    refined = _refine(expr, facts)
+    if refined == 0 or refined.is_zero is True:
+        return True
+    if refined is not expr and refined.has(sp.Sum):
+        # refine can remove the Piecewise around a sum and leave sums that differ
+        # only in their bound names (named by nesting depth before the Piecewise
+        # went): name them again, each sum after its own nesting.
+        try:
+            renamed = sp.expand(_rename_bound(refined))
+        except _SYMPY_FAILURES:
+            return False
+        return renamed == 0 or renamed.is_zero is True
+    return False
 
 
 _CHEAP_FORMS = (
@@ -1077,25 +1162,31 @@ def _scalar_verdict(a, b, facts, numeric_refutation: bool) -> Verdict:
     if _is_zero(difference, facts):
         return Verdict(True, "difference is zero")
     for form in _CHEAP_FORMS:
-        if _is_zero(form(difference), facts):
-            return Verdict(True, f"{getattr(form, '__name__', 'transform')} gives 0")
+        try:
+            if _is_zero(form(difference), facts):
+                return Verdict(True, f"{getattr(form, '__name__', 'transform')} gives 0")
+        except _SYMPY_FAILURES:  # one fewer way to prove, never a proof
+            continue
     if numeric_refutation:
-        witness = _counterexample(a, b, facts)
+        try:
+            witness = _counterexample(a, b, facts)
+        except _SYMPY_FAILURES:  # no point found: no refutation
+            witness = None
         if witness is not None:
             return Verdict(False, f"the two sides differ at {witness}")
     try:
-        simplified = sp.simplify(_refine(difference, facts))
+        simplified, atomised = _simplify(_refine(difference, facts))
     except _SYMPY_FAILURES:
-        # SymPy's simplify can fail inside its own sum_combine (a raw
-        # StopIteration): one fewer way to prove, never a proof.
-        simplified = difference
+        # SymPy's simplify failed even with the sums as atoms: one fewer way
+        # to prove, never a proof.
+        simplified, atomised = difference, False
     if _is_zero(simplified, facts):
-        return Verdict(True, "simplify gives 0")
+        return Verdict(True, "simplify gives 0" + (" (sums as atoms)" if atomised else ""))
     if simplified.has(sp.Sum):
         # simplify can bring out new sums (the log of a product) under their
         # original bound names: normalise them like the rest and try again
         try:
-            if _is_zero(sp.simplify(_normal_form(simplified)), facts):
+            if _is_zero(_simplify(_normal_form(simplified))[0], facts):
                 return Verdict(True, "simplify gives 0")
         except _SYMPY_FAILURES:
             pass
@@ -1106,7 +1197,7 @@ def _scalar_verdict(a, b, facts, numeric_refutation: bool) -> Verdict:
                 # a rewrite can bring out new sums (expand_log of a product):
                 # put them in the same normal form as the rest
                 rewritten = _normal_form(rewritten)
-            rewritten = sp.simplify(rewritten)
+            rewritten = _simplify(rewritten)[0]
         except Exception:  # a rewrite that fails is one fewer way to prove, not a proof
             continue
         if _is_zero(rewritten, facts):
@@ -1120,9 +1211,10 @@ def _scalar_verdict(a, b, facts, numeric_refutation: bool) -> Verdict:
     if decided is True:
         return Verdict(True, "Expr.equals")
     # equals() tests at random real points; with sums, indexed terms or integer
-    # sizes those points can be meaningless, so its False counts only here.
-    if decided is False and not difference.has(sp.Sum, sp.Product, sp.Indexed, sp.Idx,
-                                               sp.KroneckerDelta, sp.Piecewise):
+    # sizes those points can be meaningless, and it ignores the premises (a point
+    # with b > a refutes Max(a, b) = a), so its False counts only here.
+    if decided is False and not facts and not difference.has(
+            sp.Sum, sp.Product, sp.Indexed, sp.Idx, sp.KroneckerDelta, sp.Piecewise):
         return Verdict(False, "SymPy's equals() found the difference nonzero: "
                               f"{sp.sstr(simplified)}")
     return Verdict(None, f"the difference simplifies to {sp.sstr(simplified)}, not to 0")

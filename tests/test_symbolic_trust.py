@@ -12,6 +12,7 @@ import re
 import pytest
 import sympy as sp
 
+from softmax_lib._symbolic_check import compare as _compare
 from softmax_lib.symbolic import (
     Derivation,
     Fact,
@@ -696,3 +697,69 @@ def test_a_run_of_cited_hypotheses_is_one_range():
     d2 = Derivation(a + c + e, hypotheses=hyps).step(sp.Integer(8), "values",
                                                      assuming=[hyps[3], hyps[0], hyps[2]])
     assert r"\text{, by (H1), (H3), (H4)}" in d2.latex()
+
+
+# ----------------------------------------------------------------------------
+# Checker bugs
+# ----------------------------------------------------------------------------
+
+
+def test_max_under_an_inequality_premise_is_not_refuted():
+    a, b, c = sp.symbols("a b c", real=True)
+    order = [sp.Le(b, a), sp.Le(c, a)]
+    m = sp.Max(a, b)
+    d = Derivation(sp.exp(b - m) + sp.exp(a - m), hypotheses=order)
+    d.step(1 + sp.exp(b - a), "$a$ is the largest", assuming=order[0])
+    Derivation(sp.Max(a, b, c), hypotheses=order).step(a, "$a$ is the largest",
+                                                     assuming=order)
+    Derivation(sp.Min(a, b), hypotheses=order).step(b, "$b \\le a$", assuming=order[0])
+    # the false claims are still refused
+    with pytest.raises(StepError):
+        Derivation(m, hypotheses=order).step(b, "wrong", assuming=order[0])
+    with pytest.raises(StepError):  # without the premise, Max(a, b) = a is not proved
+        Derivation(m).step(a, "no premise")
+
+
+def test_equals_does_not_refute_what_holds_under_the_premises():
+    a, b = sp.symbols("a b", real=True)
+    verdict = _compare(sp.Max(a, b) - a, 0, [sp.Le(b, a)])
+    assert verdict.value is not False
+
+
+def test_simplify_failing_inside_sympy_falls_back_to_sums_as_atoms(monkeypatch):
+    K = sp.Symbol("K", integer=True, positive=True)
+    k = sp.Idx("k", (1, K))
+    z = sp.IndexedBase("z", real=True)
+    total = sp.Sum(sp.exp(z[k]), (k, 1, K))
+    original = sp.simplify
+
+    def sum_combine_fails(expr, *args, **kwargs):
+        if sp.sympify(expr).has(sp.Sum):
+            raise StopIteration  # what SymPy's sum_combine raises on some sums
+        return original(expr, *args, **kwargs)
+
+    monkeypatch.setattr(sp, "simplify", sum_combine_fails)
+    verdict = _compare(sp.gamma(total + 1) / sp.gamma(total), total)
+    assert verdict.value is True and "sums as atoms" in verdict.detail
+    Derivation(sp.gamma(total + 1) / sp.gamma(total)).step(total, "recurrence of gamma")
+    with pytest.raises(StepError):
+        Derivation(sp.gamma(total + 1) / sp.gamma(total)).step(total + 1, "wrong")
+
+
+def test_sums_left_with_other_bound_names_by_refine_are_equal():
+    from softmax_lib._symbolic_check import _is_zero
+
+    K = sp.Symbol("K", integer=True, positive=True)
+    j = sp.Symbol("j", integer=True)
+    a0, a1 = sp.symbols("_sum_index_0 _sum_index_1", integer=True)
+    z = sp.IndexedBase("z", real=True)
+    # what a sum of KroneckerDelta(j, k) * sum_l e^{z_l} over k leaves: the inner
+    # sum, named for depth 1, inside a Piecewise on the range of j
+    inner = sp.Sum(sp.exp(z[a1]), (a1, 1, K))
+    outer = sp.Sum(sp.exp(z[a0]), (a0, 1, K))
+    facts = [sp.Q.ge(j, 1), sp.Q.le(j, K)]
+    leftover = sp.Piecewise((inner, (j >= 1) & (j <= K)), (0, True)) - outer
+    assert _is_zero(leftover, facts)
+    assert not _is_zero(leftover - 1, facts)
+    assert not _is_zero(sp.Piecewise((2 * inner, (j >= 1) & (j <= K)), (0, True)) - outer,
+                        facts)
