@@ -698,6 +698,9 @@ class ForEach:
         return f"ForEach({indices}: {sp.sstr(self.relation)}{where})"
 
 
+ForEach.__module__ = "softmax_lib.symbolic"  # its public home
+
+
 class Assumptions(NamedTuple):
     """Parsed ``assuming=`` argument.
 

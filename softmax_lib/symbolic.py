@@ -437,19 +437,41 @@ def _reason_latex(reason: str) -> str:
     return "".join(out)
 
 
-def _premise_latex(premise) -> str:
-    """One premise as the page states it: ``x = 1``, or ``E[q_i] = 0 for every i``."""
+def _quantifier_latex(premise) -> str:
+    """The indices of ``for every i`` or ``for every i \\neq j``; empty when unquantified."""
     if not isinstance(premise, ForEach):
-        return r"{\textstyle " + latex(premise) + "}"
-    shown = r"{\textstyle " + latex(premise.relation) + "}"
+        return ""
     where, indices = premise.where, premise.indices
     if (isinstance(where, sp.Unequality) and len(indices) == 2
             and {where.lhs, where.rhs} == set(indices)):
-        return shown + r"\text{ for every }{\textstyle " + latex(where) + "}"
-    shown += r"\text{ for every }{\textstyle " + ", ".join(map(latex, indices)) + "}"
+        return r"{\textstyle " + latex(where) + "}"
+    shown = r"{\textstyle " + ", ".join(map(latex, indices)) + "}"
     if where is not None:
         shown += r"\text{ with }{\textstyle " + latex(where) + "}"
     return shown
+
+
+def _hypothesis_rows(hypotheses, tag) -> list:
+    """The "Assume" lines, one hypothesis a line with its tag in the reason column.
+
+    Hypotheses quantified over the same indices follow one line that states
+    the quantifier ("For every i, assume:"), so that each line stays short
+    enough for a phone.
+    """
+    rows, n = [], 0
+    while n < len(hypotheses):
+        quantifier = _quantifier_latex(hypotheses[n])
+        if not quantifier:
+            rows.append(r"&\text{Assume }{\textstyle " + latex(hypotheses[n])
+                        + r"}\text{.} && \text{" + tag(hypotheses[n]) + "}")
+            n += 1
+            continue
+        rows.append(r"&\text{For every }" + quantifier + r"\text{, assume:}")
+        while n < len(hypotheses) and _quantifier_latex(hypotheses[n]) == quantifier:
+            rows.append(r"&\quad {\textstyle " + latex(hypotheses[n].relation)
+                        + r"} && \text{" + tag(hypotheses[n]) + "}")
+            n += 1
+    return rows
 
 
 def _premise_text(premise) -> str:
@@ -591,7 +613,10 @@ class Fact:
 
     @property
     def premise(self):
-        """What a step that cites the fact may substitute: ``Eq`` or a :class:`ForEach`."""
+        """The equation that a step citing the fact substitutes.
+
+        A :class:`ForEach` over the indices of ``for_every`` when there are any.
+        """
         equation = sp.Eq(unwrap(self.lhs), unwrap(self.rhs), evaluate=False)
         return ForEach(self.for_every, equation) if self.for_every else equation
 
@@ -737,7 +762,8 @@ class Derivation:
     >>> d = Derivation(sp.Sum(y[n, k], (k, 1, K), (n, 1, N)), hypotheses=rows)
     >>> print(d.step(N, "each row sums to one", assuming=rows).latex())
     \begin{aligned}
-    &\text{Assume }{\textstyle \sum_{k=1}^{K} y_{n,k} = 1}\text{ for every }{\textstyle n}\text{.} && \text{(H1)} \\
+    &\text{For every }{\textstyle n}\text{, assume:} \\
+    &\quad {\textstyle \sum_{k=1}^{K} y_{n,k} = 1} && \text{(H1)} \\
     \sum_{n=1}^{N} \sum_{k=1}^{K} y_{n,k} &= N && \text{each row sums to one}\text{, by (H1)}\ \checkmark
     \end{aligned}
 
@@ -954,9 +980,7 @@ class Derivation:
                            rf"&{relation} {latex(self.start)}")
         elif not self.steps:
             rows.append(latex(self.start))
-        for n, hypothesis in reversed(list(enumerate(self.hypotheses))):
-            rows.insert(0, r"&\text{Assume }" + _premise_latex(hypothesis)
-                        + r"\text{.} && \text{" + self._tag(hypothesis) + "}")
+        rows[:0] = _hypothesis_rows(self.hypotheses, self._tag)
         if self.checked_sizes is not None:
             name, sizes, size = self.checked_sizes
             rows.append(r"&\text{checked for }" + _size_latex(name, sizes)

@@ -557,10 +557,10 @@ def test_per_row_hypothesis_is_used_inside_a_sum_over_rows():
     d = Derivation(total, hypotheses=[rows])
     d.step(sp.Sum(1, (n, 1, N)), "each row sums to one", assuming=rows)
     d.step(N, "count the rows")
-    tex = d.latex()
-    assert r"\text{ for every }{\textstyle n}" in tex
-    assert r"\text{(H1)}" in tex.splitlines()[1]
-    assert r"\text{, by (H1)}" in tex
+    lines = d.latex().splitlines()
+    assert lines[1] == r"&\text{For every }{\textstyle n}\text{, assume:} \\"
+    assert lines[2] == (r"&\quad {\textstyle \sum_{k=1}^{K} y_{n,k} = 1} && \text{(H1)} \\")
+    assert r"\text{, by (H1)}" in lines[3]
 
 
 def test_per_row_hypothesis_applies_to_a_row_sum_with_another_bound_name():
@@ -622,7 +622,7 @@ def test_conditional_per_index_hypothesis_removes_the_off_diagonal():
     double = sp.Sum(sp.Sum(cov(X[i], X[j]), (j, 1, d)), (i, 1, d))
     chain = Derivation(double, hypotheses=[uncorrelated])
     chain.step(sp.Sum(cov(X[i], X[i]), (i, 1, d)), "uncorrelated", assuming=uncorrelated)
-    assert r"\text{ for every }{\textstyle i \neq j}" in chain.latex()
+    assert r"&\text{For every }{\textstyle i \neq j}\text{, assume:}" in chain.latex()
 
 
 def test_false_use_of_a_conditional_hypothesis_is_refused():
