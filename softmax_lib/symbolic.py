@@ -69,7 +69,16 @@ of the difference; ``simplify`` after ``expand``, ``powsimp``,
 finally ``Expr.equals``.  Matrices are compared entry by entry.  The
 answer is ``True`` (proved), ``False`` (refuted) or ``None`` (undecided);
 only ``True`` lets a step through, and no numeric evaluation ever produces
-``True``.
+``True``.  Inequality premises are facts for ``sympy.refine``; a ``Max``
+or ``Min`` whose extreme argument they determine is replaced by it, and
+``Expr.equals``, which tests points that may violate them, never refutes
+a step that has premises.  When ``simplify`` fails inside SymPy (a raw
+``StopIteration`` from its ``sum_combine``), it is tried again with each
+sum as an opaque symbol, which proves only true identities because equal
+sums in normal form are the same expression.  A hypothesis for every
+index (:class:`ForEach`) is applied wherever its left side occurs, as
+written and in normal form, with the index matched to any value,
+including a summation variable.
 
 Some true statements stay undecided, for instance reversing a sum,
 ``Sum(y[k], (k, 1, K)) == Sum(y[K + 1 - k], (k, 1, K))``.  Such a step is
