@@ -32,8 +32,9 @@ library uses for each function and dtype; only those are switched off):
     with ``|d|``).
 ``exact_sum`` (float64 log-softmax only)
     The sum of the exponentials is split into parts that add without
-    rounding (the library's ExtractVector split), so it is rounded once.
-    Off: NumPy's pairwise sum.
+    rounding (the library's ExtractVector split), so it is rounded once;
+    with ``log1p`` the split's grid comes from the maximum's own term, as in
+    the library, else from the plain sum. Off: NumPy's pairwise sum.
 
 With every feature on, the mirror computes what the library computes
 (``tests/test_benchmarks.py`` checks it to a few ulps), and should take
@@ -198,7 +199,8 @@ def _exact_sum(terms, rough, scratch, rows, spare=None):
     headroom = math.ceil(math.log2(terms.shape[1] + 2))
     _, exponent = np.frexp(rough)
     sigma = np.ldexp(terms.dtype.type(1), exponent + headroom)
-    if spare is not None:  # a whole block of sigma, as the library does
+    if spare is not None and terms.shape[1] < activations._LONG_ROW:
+        # a whole block of sigma for short rows, as the library does
         np.copyto(spare, sigma)
         sigma = spare
     high = np.add(terms, sigma, out=scratch.get("work", rows, terms.dtype))
@@ -211,12 +213,13 @@ def _exact_sum(terms, rough, scratch, rows, spare=None):
 # --- with exact exponentials: e^z of the exact logits, in float64 ------------
 
 
-def _exact_exps(z, top, features, scratch, buffer, exact_sum, logits=None):
+def _exact_exps(z, top, features, scratch, buffer, exact_sum, logits=None, m=None):
     """``(exps, total)``: ``e^z`` in float64, the maximum's term 0 with ``log1p``.
 
     With ``logits`` (a float64 block, or a 0-d marker for a new array) the
     float32 logits are first copied there in float64, and exponentiated from
-    there; the caller keeps them.
+    there; the caller keeps them. With ``exact_sum`` and the row maxima
+    ``m``, the exact sum takes its grid from ``e^m``, as the library does.
     """
     rows = z.shape[0]
     if logits is None:
@@ -225,11 +228,26 @@ def _exact_exps(z, top, features, scratch, buffer, exact_sum, logits=None):
         exps = np.exp(logits, out=buffer)
     if top is not None:
         np.put(exps, top, 0.0)
+    if exact_sum and m is not None:
+        return exps, _exact_sum_below_maximum(exps, m, scratch, rows)
     total = exps.sum(axis=1, keepdims=True)
     if exact_sum:
         spare = scratch.get("spare", rows) if scratch.in_place else None
         total = _exact_sum(exps, total, scratch, rows, spare)
     return exps, total
+
+
+def _exact_sum_below_maximum(exps, m, scratch, rows):
+    """The library's exact sum on the grid of ``e^m``; rows with a small sum on their own."""
+    spare = scratch.get("spare", rows) if scratch.in_place else None
+    bound = np.exp(m)
+    total = _exact_sum(exps, bound, scratch, rows, spare)
+    small = np.flatnonzero(total < bound * activations._GRID_FROM_MAXIMUM)
+    if small.size:
+        part = exps[small]
+        total[small] = _exact_sum(part, part.sum(axis=1, keepdims=True), _Scratch(0, 0, False),
+                                  small.size)
+    return total
 
 
 def _exact_softmax_block(z, out, features, scratch):
@@ -267,7 +285,11 @@ def _exact_log_softmax_block(z, out, features, scratch):
     _require_unshifted(z, m)
     buffer = scratch.get("exps", rows)
     if z.dtype == _WORK:
-        _, total = _exact_exps(z, top, features, scratch, buffer, features.exact_sum)
+        # In place, the exponentials go into the result's block, as in the library.
+        buffer = out if scratch.in_place else buffer
+        # The grid from e^m needs the maximum's own term set apart (log1p).
+        _, total = _exact_exps(z, top, features, scratch, buffer, features.exact_sum,
+                               m=None if top is None else m)
         if top is None:
             c_hi, c_lo = np.log(total), 0.0
         else:

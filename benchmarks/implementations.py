@@ -5,7 +5,9 @@ Functions (the same names in every table):
 * ``softmax``, ``log_softmax``, ``logsumexp``: along the last axis;
 * ``cross_entropy``: the mean loss of integer class labels;
 * ``cross_entropy + grad``: the mean loss and its gradient with respect to
-  the logits, as a training step needs them.
+  the logits, as a training step needs them (softmax_lib computes both in one
+  call, ``cross_entropy_grad(..., return_loss=True)``, as PyTorch's backward
+  reuses what its forward pass kept).
 
 Peer columns, each named by what it actually runs (:func:`peer_name`):
 
@@ -143,7 +145,7 @@ def _ours(function, inp):
         return lambda: softmax_lib.logsumexp(x)
     if function == "cross_entropy":
         return lambda: softmax_lib.cross_entropy(x, y)
-    return lambda: (softmax_lib.cross_entropy(x, y), softmax_lib.cross_entropy_grad(x, y))
+    return lambda: softmax_lib.cross_entropy_grad(x, y, return_loss=True)
 
 
 def _scipy_cross_entropy(x, y):

@@ -135,6 +135,13 @@ def integer(value, name):
         raise TypeError(f"{name} must be an integer, got {value!r}") from None
 
 
+def boolean(value, name):
+    """Return ``value`` as a Python bool; raise TypeError unless it is True or False."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
 def one_of(value, choices, name):
     """Check that ``value`` is one of the strings ``choices``; return it."""
     if not isinstance(value, str):

@@ -41,6 +41,7 @@ from sympy.printing.precedence import PRECEDENCE, precedence
 
 __all__ = [
     "Assumptions",
+    "ForEach",
     "Named",
     "NamedMatrix",
     "StepError",
@@ -634,17 +635,86 @@ _PREDICATE_OF = {
 }
 
 
+class ForEach:
+    r"""A hypothesis that holds for every value of one or more indices.
+
+    ``ForEach(i, Eq(Var(q[i] * k[i]), 1))`` states "Var(q_i k_i) = 1 for
+    every i"; ``ForEach((i, j), Eq(Cov(X[i], X[j]), 0), where=Ne(i, j))``
+    states "Cov(X_i, X_j) = 0 for every i ≠ j";
+    ``ForEach(n, Eq(Sum(y[n, k], (k, 1, K)), 1))`` states that every row
+    sums to one.  Declared in a derivation's ``hypotheses=`` and used by a
+    step (``assuming=``), it is applied wherever its left side occurs with
+    *any* value of the indices, including a summation variable inside a
+    ``Sum`` (the bound names of sums inside the left side do not matter).
+    With ``where=``, a match is replaced only where the condition holds: an
+    ``Ne(i, j)`` condition becomes ``lhs(i, j) = δ_ij lhs(i, i) + (1 - δ_ij)
+    rhs(i, j)``, exact for every ``i, j``; another condition that SymPy
+    cannot decide for the matched values becomes a ``Piecewise``.
+
+    Parameters
+    ----------
+    indices : sympy.Symbol or sympy.Idx, or a tuple of them
+        The quantified indices; each must occur in the left side.
+    relation : sympy.Eq
+        The equation that holds for every value of the indices.
+    where : relation, optional
+        A condition on the indices, e.g. ``sympy.Ne(i, j)``.
+    """
+
+    def __init__(self, indices, relation, where=None):
+        indices = tuple(indices) if isinstance(indices, (list, tuple)) else (indices,)
+        if not indices or not all(isinstance(ix, (sp.Symbol, sp.Idx)) for ix in indices):
+            raise TypeError("indices must be a SymPy Symbol or Idx, or a tuple of them, got "
+                            f"{indices!r}")
+        if len(set(indices)) != len(indices):
+            raise ValueError(f"indices must be distinct, got {indices!r}")
+        if not isinstance(relation, sp.Equality):
+            raise TypeError("relation must be a SymPy Eq (a hypothesis for every index is "
+                            f"applied as a substitution), got {type(relation).__name__}")
+        for ix in indices:
+            if not relation.lhs.has(ix):
+                raise ValueError(f"index {ix} does not occur in the left side "
+                                 f"{sp.sstr(relation.lhs)}")
+        if where is not None and not isinstance(where, sp.core.relational.Relational):
+            raise TypeError(f"where must be a SymPy relation, got {type(where).__name__}")
+        self.indices = indices
+        self.relation = relation
+        self.where = where
+
+    def _key(self):
+        return (self.indices, self.relation, self.where)
+
+    def __eq__(self, other):
+        if not isinstance(other, ForEach):
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __hash__(self):
+        return hash(self._key())
+
+    def __repr__(self):
+        where = "" if self.where is None else f", where={sp.sstr(self.where)}"
+        indices = ", ".join(map(sp.sstr, self.indices))
+        return f"ForEach({indices}: {sp.sstr(self.relation)}{where})"
+
+
+ForEach.__module__ = "softmax_lib.symbolic"  # its public home
+
+
 class Assumptions(NamedTuple):
     """Parsed ``assuming=`` argument.
 
     ``substitutions`` are ``(old, new)`` pairs applied to both sides;
-    ``facts`` are relations handed to :func:`sympy.refine`; ``shown`` are the
-    relations as the reader sees them (``old = new``, ``j \\le K``).
+    ``facts`` are relations handed to :func:`sympy.refine`; ``quantified``
+    are :class:`ForEach` hypotheses, applied for every value of their
+    indices; ``shown`` are the premises as the reader sees them
+    (``old = new``, ``j \\le K``, a ``ForEach``).
     """
 
     substitutions: tuple = ()
     facts: tuple = ()
     shown: tuple = ()
+    quantified: tuple = ()
 
     def __bool__(self):
         return bool(self.shown)
@@ -667,9 +737,11 @@ def parse_assumptions(assuming) -> Assumptions:
     else:
         items = [assuming]
 
-    substitutions, facts, shown = [], [], []
+    substitutions, facts, shown, quantified = [], [], [], []
     for item in items:
-        if isinstance(item, sp.Equality):
+        if isinstance(item, ForEach):
+            quantified.append(item)
+        elif isinstance(item, sp.Equality):
             substitutions.append((item.lhs, item.rhs))
         elif type(item) in _PREDICATE_OF:
             facts.append(_PREDICATE_OF[type(item)](item.lhs, item.rhs))
@@ -679,11 +751,11 @@ def parse_assumptions(assuming) -> Assumptions:
         else:
             raise TypeError(
                 "assuming must be a dict {old: new}, a SymPy Eq, an inequality "
-                "(<, <=, >, >=, Ne) or a list of these; got "
+                "(<, <=, >, >=, Ne), a ForEach or a list of these; got "
                 f"{type(item).__name__}: {item!r}"
             )
         shown.append(item)
-    return Assumptions(tuple(substitutions), tuple(facts), tuple(shown))
+    return Assumptions(tuple(substitutions), tuple(facts), tuple(shown), tuple(quantified))
 
 
 def _index_facts(*exprs):
@@ -719,7 +791,7 @@ def _is_matrix(expr):
 _BOUND = "_sum_index_"  # canonical names of summation variables, by nesting depth
 
 
-def _rename_bound(expr, depth=0):
+def _rename_bound(expr, depth=0, prefix=_BOUND):
     """Rename every summation variable after its nesting depth, outermost first.
 
     ``\\sum_k e^{z_k}`` and ``\\sum_l e^{z_l}`` both become a sum over
@@ -732,12 +804,12 @@ def _rename_bound(expr, depth=0):
         for inner in limits[:-1]:  # the first limit is the innermost sum
             body = sp.Sum(body, inner)
         variable, lower, upper = limits[-1]
-        renamed = sp.Symbol(f"{_BOUND}{depth}", integer=True)
-        body = _rename_bound(body.xreplace({variable: renamed}), depth + 1)
+        renamed = sp.Symbol(f"{prefix}{depth}", integer=True)
+        body = _rename_bound(body.xreplace({variable: renamed}), depth + 1, prefix)
         return sp.Sum(body, (renamed, lower, upper))
     if not expr.args or isinstance(expr, (sp.Idx, sp.Indexed, sp.IndexedBase)):
         return expr
-    args = [_rename_bound(arg, depth) for arg in expr.args]
+    args = [_rename_bound(arg, depth, prefix) for arg in expr.args]
     return expr if args == list(expr.args) else expr.func(*args)
 
 
@@ -783,6 +855,10 @@ def _normal_single(summand, variable, lower, upper):
             peeled = -sp.Add(*[summand.xreplace({variable: rest - t})
                                for t in range(0, -int(constant))])
         upper = rest
+    if summand.has(sp.Piecewise) and lower.is_integer and upper.is_integer:
+        # Inside the sum the index lies in lower..upper; a KroneckerDelta summed
+        # over an inner index leaves Piecewise((f, (v >= lower) & (v <= upper)), ...).
+        summand = _refine(summand, [sp.Q.ge(variable, lower), sp.Q.le(variable, upper)])
     pieces = []
     for term in sp.Add.make_args(sp.expand(summand)):
         outside, inside = [], []
@@ -847,6 +923,9 @@ def _normalize(expr, assumptions: Assumptions):
     # Patterns such as Sum(y[k], (k, 1, K)) are matched before .doit() can
     # rewrite them; plain symbols wait until derivatives have been taken.
     expr = _substitute(expr, [p for p in pairs if not isinstance(p[0], (sp.Symbol, sp.Idx))])
+    if assumptions.quantified:  # also as written, before .doit() rewrites the left sides
+        for hypothesis in assumptions.quantified:
+            expr = _apply_one(expr, hypothesis, unwrap(hypothesis.relation.lhs))
     expr = _normal_form(expr)
     if pairs:
         # Then the patterns in the same normal form as the expression (a sum
@@ -855,6 +934,8 @@ def _normalize(expr, assumptions: Assumptions):
         # normal form equals what it came from, so the substitution is exact.
         normal = [(_normal_form(old), _normal_form(new)) for old, new in pairs]
         expr = _substitute(_substitute(expr, pairs), normal).doit()
+    if assumptions.quantified:
+        expr = _apply_quantified(expr, assumptions.quantified)
     if isinstance(expr, MatrixExpr):
         expr = expr.as_explicit().doit()
     if isinstance(expr, MatrixBase):
@@ -862,18 +943,201 @@ def _normalize(expr, assumptions: Assumptions):
     return expr
 
 
+_MATCH = "_match_index_"  # bound names while matching a quantified hypothesis
+_FRESH = "_rhs_index_"  # bound names of a hypothesis' right side, so that nothing is captured
+
+
+def _instance_values(node, pattern, wilds, lhs):
+    """The index values for which ``lhs`` is ``node`` (up to bound names), or None."""
+    canonical = _rename_bound(node, prefix=_MATCH)
+    if canonical.func != pattern.func:
+        return None
+    found = canonical.match(pattern)
+    if not found or any(w not in found for w in wilds.values()):
+        return None
+    values = {ix: found[w] for ix, w in wilds.items()}
+    for value in values.values():
+        if value.is_integer is False or any(
+                getattr(s, "name", "").startswith(_MATCH) for s in value.free_symbols):
+            return None
+    # match() can be loose (a Wild may absorb a factor): confirm exactly.
+    if _rename_bound(lhs.xreplace(values), prefix=_MATCH) != canonical:
+        return None
+    return values
+
+
+def _instance(hypothesis, node, values):
+    """What ``node`` (the left side at ``values``) equals under ``hypothesis``."""
+    rhs = _rename_bound(hypothesis.relation.rhs, prefix=_FRESH).xreplace(values)
+    where = hypothesis.where
+    if where is None:
+        return rhs
+    if isinstance(where, sp.Unequality) and {where.lhs, where.rhs} <= set(values):
+        a, b = values[where.lhs], values[where.rhs]
+        delta = sp.KroneckerDelta(a, b)
+        diagonal = hypothesis.relation.lhs.xreplace({**values, where.rhs: a})
+        return delta * diagonal + (1 - delta) * rhs
+    condition = where.xreplace(values)
+    if condition is sp.true:
+        return rhs
+    if condition is sp.false:
+        return node
+    return sp.Piecewise((rhs, condition), (node, True))
+
+
+def _apply_one(expr, hypothesis, lhs):
+    wilds = {ix: sp.Wild(f"_w{n}") for n, ix in enumerate(hypothesis.indices)}
+    pattern = _rename_bound(lhs, prefix=_MATCH).xreplace(wilds)
+    found = {}
+
+    inner_limits = len(pattern.limits) if isinstance(pattern, sp.Sum) else 0
+
+    def matches(node):
+        if not isinstance(node, sp.Basic) or node.func != pattern.func:
+            return False
+        target, outer = node, ()
+        if inner_limits and len(node.limits) > inner_limits:
+            # SymPy writes nested sums as one sum with several limits, innermost
+            # first: the left side may be the sum over the inner limits.
+            target = sp.Sum(node.function, *node.limits[:inner_limits])
+            outer = node.limits[inner_limits:]
+        values = _instance_values(target, pattern, wilds, lhs)
+        if values is None:
+            return False
+        found[node] = (target, values, outer)
+        return True
+
+    def value(node):
+        target, values, outer = found[node]
+        replaced = _instance(hypothesis, target, values)
+        return sp.Sum(replaced, *outer) if outer else replaced
+
+    return expr.replace(matches, value)
+
+
+def _apply_quantified(expr, hypotheses):
+    """Apply :class:`ForEach` hypotheses wherever their left side occurs, then normalise.
+
+    The left side is looked for as written and in normal form, so that it is
+    found both before and after ``.doit()`` has rewritten it.
+    """
+    forms = []
+    for hypothesis in hypotheses:
+        lhs = unwrap(hypothesis.relation.lhs)
+        forms.append((hypothesis, lhs))
+        try:
+            normal = _normal_form(lhs)
+        except _SYMPY_FAILURES:
+            continue
+        if normal != lhs:
+            forms.append((hypothesis, normal))
+    for _ in range(4):
+        changed = expr
+        for hypothesis, lhs in forms:
+            changed = _apply_one(changed, hypothesis, lhs)
+        if changed == expr:
+            break
+        expr = _normal_form(changed)
+    return expr
+
+
 def _refine(expr, facts):
     if not facts or expr.is_number:
         return expr
     try:
-        return sp.refine(sp.piecewise_fold(expr), sp.And(*facts))
+        expr = sp.refine(sp.piecewise_fold(expr), sp.And(*facts))
     except Exception:  # refine only helps; an expression it cannot handle stays as is
+        return expr
+    return _resolve_extrema(expr, facts)
+
+
+def _is_at_least(big, small, facts) -> bool:
+    """Whether ``small <= big`` follows from ``facts``."""
+    if big == small:
+        return True
+    for fact in facts:  # as stated, b <= a or a >= b (ask does not always see it)
+        if (isinstance(fact, sp.AppliedPredicate) and len(fact.arguments) == 2
+                and ((fact.function in (sp.Q.le, sp.Q.lt) and fact.arguments == (small, big))
+                     or (fact.function in (sp.Q.ge, sp.Q.gt)
+                         and fact.arguments == (big, small)))):
+            return True
+    try:
+        return sp.ask(sp.Q.ge(big, small), sp.And(*facts)) is True
+    except Exception:  # ask only helps
+        return False
+
+
+def _resolve_extrema(expr, facts):
+    """Replace ``Max``/``Min`` by the argument that the facts show to be the extreme.
+
+    ``sympy.refine`` leaves ``Max(a, b)`` alone under ``b <= a``; SymPy's
+    ``equals`` then tests points that violate the premise and calls a true
+    step false.
+    """
+    if not expr.has(sp.Max, sp.Min):
+        return expr
+
+    def extreme(node):
+        for candidate in node.args:
+            if all(_is_at_least(candidate, other, facts) if node.func is sp.Max
+                   else _is_at_least(other, candidate, facts)
+                   for other in node.args if other is not candidate):
+                return candidate
+        return node
+
+    try:
+        return expr.replace(lambda e: isinstance(e, (sp.Max, sp.Min)), extreme)
+    except Exception:  # only helps
         return expr
 
 
+def _sum_atoms(expr):
+    """``expr`` with each outermost ``Sum`` replaced by a symbol, and the way back.
+
+    Sums in normal form are equal exactly when they are the same expression,
+    so treating each as an opaque symbol proves only true identities.
+    """
+    atoms = {}
+
+    def visit(node):
+        if isinstance(node, sp.Sum):
+            atoms.setdefault(node, sp.Dummy("sum", real=node.is_real,
+                                            positive=node.is_positive))
+            return
+        for arg in node.args:
+            visit(arg)
+
+    visit(expr)
+    return expr.xreplace(atoms), {v: k for k, v in atoms.items()}
+
+
+def _simplify(expr):
+    """``sympy.simplify``; when SymPy fails inside it (a raw StopIteration in its
+    ``sum_combine``), simplify with the sums as atoms instead.  Returns the result
+    and whether the fallback was used."""
+    try:
+        return sp.simplify(expr), False
+    except _SYMPY_FAILURES:
+        if not expr.has(sp.Sum):
+            raise
+    atomised, back = _sum_atoms(expr)
+    return sp.simplify(atomised).xreplace(back), True
+
+
 def _is_zero(expr, facts):
-    expr = _refine(expr, facts)
-    return expr == 0 or expr.is_zero is True
+    refined = _refine(expr, facts)
+    if refined == 0 or refined.is_zero is True:
+        return True
+    if refined is not expr and refined.has(sp.Sum):
+        # refine can remove the Piecewise around a sum and leave sums that differ
+        # only in their bound names (named by nesting depth before the Piecewise
+        # went): name them again, each sum after its own nesting.
+        try:
+            renamed = sp.expand(_rename_bound(refined))
+        except _SYMPY_FAILURES:
+            return False
+        return renamed == 0 or renamed.is_zero is True
+    return False
 
 
 _CHEAP_FORMS = (
@@ -901,25 +1165,31 @@ def _scalar_verdict(a, b, facts, numeric_refutation: bool) -> Verdict:
     if _is_zero(difference, facts):
         return Verdict(True, "difference is zero")
     for form in _CHEAP_FORMS:
-        if _is_zero(form(difference), facts):
-            return Verdict(True, f"{getattr(form, '__name__', 'transform')} gives 0")
+        try:
+            if _is_zero(form(difference), facts):
+                return Verdict(True, f"{getattr(form, '__name__', 'transform')} gives 0")
+        except _SYMPY_FAILURES:  # one fewer way to prove, never a proof
+            continue
     if numeric_refutation:
-        witness = _counterexample(a, b, facts)
+        try:
+            witness = _counterexample(a, b, facts)
+        except _SYMPY_FAILURES:  # no point found: no refutation
+            witness = None
         if witness is not None:
             return Verdict(False, f"the two sides differ at {witness}")
     try:
-        simplified = sp.simplify(_refine(difference, facts))
+        simplified, atomised = _simplify(_refine(difference, facts))
     except _SYMPY_FAILURES:
-        # SymPy's simplify can fail inside its own sum_combine (a raw
-        # StopIteration): one fewer way to prove, never a proof.
-        simplified = difference
+        # SymPy's simplify failed even with the sums as atoms: one fewer way
+        # to prove, never a proof.
+        simplified, atomised = difference, False
     if _is_zero(simplified, facts):
-        return Verdict(True, "simplify gives 0")
+        return Verdict(True, "simplify gives 0" + (" (sums as atoms)" if atomised else ""))
     if simplified.has(sp.Sum):
         # simplify can bring out new sums (the log of a product) under their
         # original bound names: normalise them like the rest and try again
         try:
-            if _is_zero(sp.simplify(_normal_form(simplified)), facts):
+            if _is_zero(_simplify(_normal_form(simplified))[0], facts):
                 return Verdict(True, "simplify gives 0")
         except _SYMPY_FAILURES:
             pass
@@ -930,7 +1200,7 @@ def _scalar_verdict(a, b, facts, numeric_refutation: bool) -> Verdict:
                 # a rewrite can bring out new sums (expand_log of a product):
                 # put them in the same normal form as the rest
                 rewritten = _normal_form(rewritten)
-            rewritten = sp.simplify(rewritten)
+            rewritten = _simplify(rewritten)[0]
         except Exception:  # a rewrite that fails is one fewer way to prove, not a proof
             continue
         if _is_zero(rewritten, facts):
@@ -944,9 +1214,10 @@ def _scalar_verdict(a, b, facts, numeric_refutation: bool) -> Verdict:
     if decided is True:
         return Verdict(True, "Expr.equals")
     # equals() tests at random real points; with sums, indexed terms or integer
-    # sizes those points can be meaningless, so its False counts only here.
-    if decided is False and not difference.has(sp.Sum, sp.Product, sp.Indexed, sp.Idx,
-                                               sp.KroneckerDelta, sp.Piecewise):
+    # sizes those points can be meaningless, and it ignores the premises (a point
+    # with b > a refutes Max(a, b) = a), so its False counts only here.
+    if decided is False and not facts and not difference.has(
+            sp.Sum, sp.Product, sp.Indexed, sp.Idx, sp.KroneckerDelta, sp.Piecewise):
         return Verdict(False, "SymPy's equals() found the difference nonzero: "
                               f"{sp.sstr(simplified)}")
     return Verdict(None, f"the difference simplifies to {sp.sstr(simplified)}, not to 0")
@@ -977,7 +1248,7 @@ def compare(a, b, assuming=None) -> Verdict:
             pass
     # A point that violates a substitution cannot be told apart from a true
     # counterexample, so numeric refutation is used only without substitutions.
-    numeric = not assumptions.substitutions
+    numeric = not (assumptions.substitutions or assumptions.quantified)
 
     if _is_matrix(a) or _is_matrix(b):
         if not (_is_matrix(a) and _is_matrix(b)):
@@ -1028,6 +1299,10 @@ def _draw(symbol, rng) -> sp.Rational | None:
 def _evaluate(expr):
     value = sp.N(expr, 30)
     if not value.is_number or value.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
+        return None
+    # an undefined function of numbers (E[2/5]) is "a number" to SymPy, but no value
+    real, imaginary = value.as_real_imag()
+    if not (real.is_Number and imaginary.is_Number):
         return None
     return value
 

@@ -78,16 +78,13 @@ __all__ = ["softmax", "log_softmax", "logsumexp", "sigmoid"]
 # Rows are processed in blocks of about this many bytes of float64 work. Every
 # pass over a block (argmax, shift, error of the shift, exponential, sum,
 # scale) then runs while the block and its scratch buffers are in the CPU's
-# cache, so the logits travel from memory once and the result travels back
+# caches, so the logits travel from memory once and the result travels back
 # once, however many passes the algorithm makes, and scratch buffers are the
-# size of a block, not of the input.
-_BLOCK_BYTES = 1 << 20
-
-# float16 and float32 blocks make fewer passes (no compensation, no exact
-# sum), and are bound by the float64 exponential rather than by memory: twice
-# the block is 3-12% faster on the benchmark's large shapes (1000 x 10000,
-# 4096 x 1000, 64 x 100000), where float64 log-domain blocks are 0-20% slower.
-_NARROW_BLOCK_BYTES = 2 << 20
+# size of a block, not of the input. Smaller blocks fit a 2 MB L2 cache but
+# pay NumPy's per-call and per-row overhead more often: 1 MB blocks are 3-7%
+# slower on the benchmark's 4096 x 1000 and 1000 x 10000 float64 shapes, and
+# 0.5 MB blocks 8-15% slower; 4 MB blocks are as fast, 8 MB ones 15% slower.
+_BLOCK_BYTES = 2 << 20
 
 # Every exponential is computed in float64, whatever the input's dtype, and
 # rounded to the output dtype once at the end.
@@ -123,12 +120,8 @@ def _from_rows(out, moved_shape, ax):
 
 
 def _rows_per_block(rows):
-    """How many rows of ``rows`` make a block of about ``_BLOCK_BYTES`` of float64 work.
-
-    ``_NARROW_BLOCK_BYTES`` for float16 and float32 rows.
-    """
-    size = _BLOCK_BYTES if rows.dtype == _WORK else _NARROW_BLOCK_BYTES
-    return max(1, size // max(1, rows.shape[1] * _WORK.itemsize))
+    """How many rows of ``rows`` make a block of about ``_BLOCK_BYTES`` of float64 work."""
+    return max(1, _BLOCK_BYTES // max(1, rows.shape[1] * _WORK.itemsize))
 
 
 def _blocks(rows):
@@ -145,15 +138,15 @@ class _Scratch:
     """Float64 scratch buffers the size of one block of ``rows``, reused for every block.
 
     The memory is kept from call to call, one set per thread: a fresh buffer
-    of a few hundred kilobytes comes from the operating system page by page,
+    of a megabyte or two comes from the operating system page by page,
     and touching those pages costs as much as a pass over the block. No
     function here calls another while it holds its buffers. Buffers for
-    rows too long to fit a block of ``4 * _BLOCK_BYTES`` are not kept.
+    rows too long to fit a block of ``2 * _BLOCK_BYTES`` (4 MB) are not kept.
     """
 
     def __init__(self, rows, count):
         shape = (min(_rows_per_block(rows), rows.shape[0]), rows.shape[1])
-        if shape[0] * shape[1] * _WORK.itemsize > 4 * _BLOCK_BYTES:  # rows too long to keep
+        if shape[0] * shape[1] * _WORK.itemsize > 2 * _BLOCK_BYTES:  # rows too long to keep
             self._buffers = [np.empty(shape, _WORK) for _ in range(count)]
             return
         views = getattr(_THREAD, "views", {})
@@ -320,19 +313,30 @@ def _exponentiate(d, error, exps, top, scratch, m):
     return rest
 
 
+# From this many classes on, a broadcast column costs NumPy no more than a
+# whole block: _accurate_sum's spare block then only adds a pass. Measured
+# on float64 blocks: the spare saves 12-14% of the sum's time for rows of
+# 1000-4000 classes and costs 34% for rows of 8000 to 100 000.
+_LONG_ROW = 8000
+
+
 def _accurate_sum(terms, rough, scratch, spare=None):
     r"""Row sums of the non-negative ``terms``, with no rounding error beyond the last.
 
-    ``rough`` is their ordinary sum (shape ``(n, 1)``). Each term is split
+    ``rough`` (shape ``(n, 1)``) is their ordinary sum, or any bound on
+    their largest term. Each term is split
     exactly into a high part on a grid coarse enough that the high parts add
     without any rounding, and a low part below :math:`u \sigma` (Rump, Ogita
     and Oishi, 2008, ExtractVector), with :math:`\sigma = 2^{M} 2^{E}`,
-    :math:`2^{M} \ge K + 2` and :math:`2^{E} > \text{rough}`. The low parts
-    are at most :math:`K^2 u` of the sum, so their own rounding is
+    :math:`2^{M} \ge K + 2` and :math:`2^{E} > \text{rough}`. With the
+    ordinary sum as ``rough`` the low parts
+    are at most :math:`4 K^2 u` of the sum, so their own rounding is
     negligible, and the result is the exact sum of ``terms`` up to one
-    rounding plus about :math:`K^2 u^2 \log_2 K` relative. Three passes and a
-    sum more than an ordinary sum (four with the ``spare`` block, which
-    makes the two passes with :math:`\sigma` contiguous and faster), which errs by up to :math:`\log_2 K`
+    rounding plus about :math:`4 K^2 u^2 \log_2 K` relative (with a bound,
+    that times bound / sum). Three passes and a
+    sum more than an ordinary sum (four with the ``spare`` block, used for
+    rows shorter than ``_LONG_ROW``, which makes the two passes with
+    :math:`\sigma` contiguous and faster), which errs by up to :math:`\log_2 K`
     ulps; only the float64 log-domain results, whose tightest bound depends
     on it, pay for this.
     """
@@ -341,7 +345,8 @@ def _accurate_sum(terms, rough, scratch, spare=None):
     _, exponent = np.frexp(rough)
     exponent += headroom
     sigma = np.ldexp(1.0, exponent)
-    if spare is not None:  # NumPy adds a broadcast column slower than a whole block
+    if spare is not None and terms.shape[1] < _LONG_ROW:
+        # NumPy adds a broadcast column to short rows slower than a whole block
         np.copyto(spare, sigma)
         sigma = spare
     np.add(terms, sigma, out=scratch)
@@ -350,6 +355,34 @@ def _accurate_sum(terms, rough, scratch, spare=None):
     np.subtract(terms, scratch, out=scratch)  # the low parts: exact
     high += scratch.sum(axis=1, keepdims=True)
     return high
+
+
+# Unshifted rows whose other exponentials sum to at least this share of the
+# maximum's own term take their exact sum's grid from that term (see
+# _sum_below_maximum); about 2% of the benchmark's 1000-class rows do not.
+_GRID_FROM_MAXIMUM = 1 / 16
+
+
+def _sum_below_maximum(terms, m, scratch):
+    r"""Row sums of unshifted float64 exponentials, with no rounding error beyond the last.
+
+    ``terms`` holds :math:`e^{z_j}` with 0 at the row maximum ``m`` (shape
+    ``(n, 1)``), so every term is at most :math:`e^{m}`: :func:`_accurate_sum`
+    can take its grid from :math:`e^{m}` instead of from an ordinary sum,
+    and that pass is saved. Its low parts are then at most
+    :math:`4 K^2 u e^{m}`, within :math:`64 K^2 u` of the sum for rows whose
+    sum is at least :math:`e^{m} / 16`; rows with a smaller sum (a dominant
+    maximum) are summed again on the grid of their own ordinary sum.
+    ``scratch`` is a list of two float64 blocks.
+    """
+    bound = np.exp(m)
+    total = _accurate_sum(terms, bound, scratch[1], scratch[0])
+    small = np.flatnonzero(total < bound * _GRID_FROM_MAXIMUM)
+    if small.size:
+        part = terms[small]
+        total[small] = _accurate_sum(part, part.sum(axis=1, keepdims=True),
+                                     scratch[1][: small.size], scratch[0][: small.size])
+    return total
 
 
 def _clean_masked_rows(rest, m, exps, error):
@@ -429,7 +462,7 @@ def _exponentials(z, d, exps, scratch, peak, unshifted, *, temperature=1.0, accu
       (:func:`_shift`, :func:`_exponentiate`); ``unit = 1``.
 
     With ``accurate``, float64 rows sum their exponentials with
-    :func:`_accurate_sum`.
+    :func:`_accurate_sum` (unshifted rows through :func:`_sum_below_maximum`).
     """
     top, m = peak
     accurate = accurate and z.dtype == _WORK
@@ -440,9 +473,10 @@ def _exponentials(z, d, exps, scratch, peak, unshifted, *, temperature=1.0, accu
             np.copyto(d, z)
             np.exp(d, out=exps)
         np.put(exps, top, 0.0)
-        total = exps.sum(axis=1, keepdims=True)
         if accurate:
-            total = _accurate_sum(exps, total, scratch[1], scratch[0])
+            total = _sum_below_maximum(exps, m, scratch)
+        else:
+            total = exps.sum(axis=1, keepdims=True)
         # e^m in extended precision for float64 results; a float32 or float16
         # result needs no more than float64 (its rounding unit is 2^29 times
         # coarser), and longdouble arithmetic costs several times more.
@@ -588,7 +622,10 @@ def _log_softmax_rows(z, out, scratch, *, peak, unshifted, temperature=1.0):
     maximum (Sterbenz's lemma), so there the result is rounded once.
     """
     d = out if out.dtype == _WORK else scratch[2]
-    exps = scratch[2] if out.dtype == _WORK else scratch[1]
+    if unshifted and out.dtype == _WORK:  # no shift to keep: the result's block is free
+        exps = out
+    else:
+        exps = scratch[2] if out.dtype == _WORK else scratch[1]
     found = _exponentials(z, d, exps, scratch[:2], peak, unshifted, temperature=temperature,
                           accurate=True)
     m, rest, error = found.m, found.rest, found.error

@@ -47,7 +47,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._checks import as_float_array, compute_dtype, integer, one_of, real_number
+from ._checks import as_float_array, boolean, compute_dtype, integer, one_of, real_number
 from .activations import (
     _WORK,
     _accurate_sum,
@@ -184,31 +184,63 @@ def _plain_rows(problem):
     return rows, np.where(active, labels, 0), active
 
 
-def _plain_index_row_losses(problem):
-    r"""Row losses :math:`-\ell_y` in float64 for plain class indices (0 for ignored rows).
+def _plain_index_pass(problem, *, loss, grad):
+    r"""Row losses and/or the gradient for plain class indices, in one pass over the logits.
 
-    Only the target's log-probability is needed, so the log-softmax array is
-    never formed. Most rows take :func:`_target_terms`:
-    :math:`-\ell_y = \operatorname{log1p}(\text{other} / e^{z_y})`, where
-    ``other`` is the exactly summed (:func:`_accurate_sum`, float64 logits)
-    sum of the other classes' exponentials: no shift, no cancellation, one
-    ``log1p``. The others take the operations
-    :func:`~softmax_lib.log_softmax` performs at ``y``
-    (:func:`_log_probability_at`).
+    Returns ``(row_losses, gradient, count)``: the row losses
+    :math:`-\ell_y` in float64 of shape ``logits.shape[:-1]`` (0 in ignored
+    rows) or None, the gradient (:func:`_plain_index_grad_block`) in the
+    output dtype or None, and the number of rows taking part. Each block of
+    logits is exponentiated once, whether one or both are wanted: the loss
+    and the gradient are two readings of the same exponentials.
     """
     rows, labels, active = _plain_rows(problem)
-    losses = np.empty((rows.shape[0], 1), dtype=_WORK)
+    count = np.count_nonzero(active)
+    divisor = float(count) if problem.reduction == "mean" and count > 0 else 1.0
+    losses = np.empty((rows.shape[0], 1), dtype=_WORK) if loss else None
+    gradient = np.empty(rows.shape, dtype=problem.out_dtype) if grad else None
     scratch = _Scratch(rows, 3)
     with _quiet():
         for block in _blocks(rows):
-            z, y, out = rows[block], labels[block], losses[block]
-            error, work, exps = scratch(z.shape[0])
-            terms = _target_terms(z, y, exps, accurate=(work, error))
-            out[:, 0] = np.log1p(terms.other / terms.target)  # rounded once to float64
-            _by_other_rows(_loss_rows, z, out, scratch(z.shape[0]), ~terms.fits, y)
-    losses = losses.ravel()
-    losses[~active] = 0.0
-    return losses.reshape(problem.scores.shape[:-1]), np.count_nonzero(active)
+            z, y, buffers = rows[block], labels[block], scratch(block.stop - block.start)
+            g = None if gradient is None else gradient[block]
+            exps = g if g is not None and g.dtype == _WORK else buffers[2]
+            terms = _target_terms(z, y, exps)
+            if losses is not None:  # first: the gradient overwrites the exponentials
+                _plain_index_loss_block(z, losses[block], buffers, terms, exps)
+            if g is not None:
+                _plain_index_grad_block(z, y, active[block], g, buffers, terms, exps, divisor)
+            if losses is not None:  # the rows that do not fit, once exps is free
+                _by_other_rows(_loss_rows, z, losses[block], buffers, ~terms.fits, y)
+    if losses is not None:
+        losses = losses.ravel()
+        losses[~active] = 0.0
+        losses = losses.reshape(problem.scores.shape[:-1])
+    if gradient is not None:
+        if count < active.size:
+            gradient[~active] = 0.0
+        gradient = gradient.reshape(problem.scores.shape)
+    return losses, gradient, count
+
+
+def _plain_index_loss_block(z, out, buffers, terms, exps):
+    r"""Row losses :math:`-\ell_y` of a block in float64 (``out``, shape ``(n, 1)``).
+
+    Only the target's log-probability is needed, so the log-softmax array is
+    never formed. Rows that fit (:func:`_target_terms`) take
+    :math:`-\ell_y = \operatorname{log1p}(\text{other} / e^{z_y})`, where
+    ``other``, the sum of the other classes' exponentials in ``exps``, is
+    summed exactly (:func:`~softmax_lib.activations._accurate_sum`) for
+    float64 logits: no shift, no cancellation, one ``log1p``. The others
+    take the operations :func:`~softmax_lib.log_softmax` performs at ``y``
+    (:func:`_log_probability_at`), which the caller runs once the
+    exponentials are no longer needed. Uses the first two ``buffers``.
+    """
+    other = terms.other
+    if z.dtype == _WORK:
+        error, work, _ = buffers
+        other = _accurate_sum(exps, other[:, None], work, error).ravel()
+    out[:, 0] = np.log1p(other / terms.target)  # rounded once to float64
 
 
 class _TargetTerms(NamedTuple):
@@ -226,13 +258,12 @@ class _TargetTerms(NamedTuple):
 _TARGET_SUM_RANGE = (math.exp(-550.0), math.exp(650.0))
 
 
-def _target_terms(z, y, exps, accurate=None):
+def _target_terms(z, y, exps):
     r"""Exponentiate a block of logits unshifted and set the target's term aside.
 
     ``exps`` (float64) receives :math:`e^{z}` with 0 at each row's target
     ``y``. The logits are exact, so no rounded difference is exponentiated.
-    ``accurate`` (two float64 scratch blocks, or None) sums ``other``
-    without rounding error (:func:`~softmax_lib.activations._accurate_sum`).
+    ``other`` is NumPy's pairwise sum of ``exps``.
 
     A row ``fits`` when its total lies in ``_TARGET_SUM_RANGE`` (at least 1
     for float64 logits, so that an exponential lost to underflow is below
@@ -248,10 +279,7 @@ def _target_terms(z, y, exps, accurate=None):
     # 2^29 times coarser), which is several times cheaper than longdouble.
     target = np.exp(np.take(z, at_target).astype(np.longdouble if z.dtype == _WORK else _WORK))
     np.put(exps, at_target, 0.0)
-    other = exps.sum(axis=1, keepdims=True)
-    if accurate is not None and z.dtype == _WORK:
-        other = _accurate_sum(exps, other, *accurate)
-    other = other.ravel()
+    other = exps.sum(axis=1)
     total = target + other
     low, high = _TARGET_SUM_RANGE
     if z.dtype == _WORK:
@@ -310,11 +338,12 @@ def _log_probability_at(z, y, m, rest, unshifted):
     return log_p
 
 
-def _plain_index_grad(problem):
-    r"""The gradient ``softmax(z) / D - onehot(y) / D`` for plain class indices, block by block.
+def _plain_index_grad_block(z, y, active, g, buffers, terms, exps, divisor):
+    r"""The gradient ``softmax(z) / D - onehot(y) / D`` of a block into ``g``.
 
-    ``D`` is the number of rows taking part for the mean, else 1; ignored
-    rows get 0. Most rows take :func:`_target_terms`:
+    ``D`` (``divisor``) is the number of rows taking part for the mean,
+    else 1; ignored rows are zeroed by the caller. Rows that fit
+    (:func:`_target_terms`, whose exponentials are in ``exps``) take
     :math:`p_k = e^{z_k} / \text{total}` and, at the true class,
     :math:`p_y - 1 = -\text{other} / \text{total}`, the sum of the other
     classes' exponentials over the total: it keeps its relative accuracy when
@@ -323,27 +352,12 @@ def _plain_index_grad(problem):
     :math:`\operatorname{expm1}(\ell_y)` for the same purpose. Dividing by
     ``D`` is folded into the normalisation.
     """
-    rows, labels, active = _plain_rows(problem)
-    grad = np.empty(rows.shape, dtype=problem.out_dtype)
-    count = np.count_nonzero(active)
-    divisor = float(count) if problem.reduction == "mean" and count > 0 else 1.0
-    scratch = _Scratch(rows, 3)
-    with _quiet():
-        for block in _blocks(rows):
-            z, y, g = rows[block], labels[block], grad[block]
-            buffers = scratch(z.shape[0])
-            exps = g if g.dtype == _WORK else buffers[2]
-            terms = _target_terms(z, y, exps)
-            scale = 1 / (terms.total * divisor)  # in extended precision
-            exps *= scale.astype(_WORK)[:, None]
-            if exps is not g:
-                np.copyto(g, exps)  # the one rounding to the output dtype
-            np.put(g, terms.at_target, -terms.other * scale)
-            _by_other_rows(_grad_rows, z, g, buffers, ~terms.fits, y, active[block],
-                           divisor=divisor)
-    if count < active.size:
-        grad[~active] = 0.0
-    return grad.reshape(problem.scores.shape)
+    scale = 1 / (terms.total * divisor)  # in extended precision
+    exps *= scale.astype(_WORK)[:, None]
+    if exps is not g:
+        np.copyto(g, exps)  # the one rounding to the output dtype
+    np.put(g, terms.at_target, -terms.other * scale)
+    _by_other_rows(_grad_rows, z, g, buffers, ~terms.fits, y, active, divisor=divisor)
 
 
 def _grad_rows(z, g, scratch, y, active, *, peak, unshifted, temperature=1.0, divisor=1.0):
@@ -591,13 +605,22 @@ def cross_entropy(
     """
     problem = _problem(logits, target, weight, ignore_index, reduction, label_smoothing)
     if problem.plain_indices:
-        row_loss, count = _plain_index_row_losses(problem)
-        if reduction == "none":
-            return row_loss.astype(problem.out_dtype)
-        divisor = row_loss.dtype.type(count if reduction == "mean" else 1)
-        with np.errstate(invalid="ignore", divide="ignore"):  # an empty mean is 0/0 = NaN
-            return problem.out_dtype.type(row_loss.sum() / divisor)
-    terms = _cross_entropy_terms(problem)
+        row_loss, _, count = _plain_index_pass(problem, loss=True, grad=False)
+        return _reduce_plain(row_loss, count, problem)
+    return _loss_from_terms(_cross_entropy_terms(problem))
+
+
+def _reduce_plain(row_loss, count, problem):
+    """The loss from float64 row losses of plain class indices, rounded once to the output dtype."""
+    if problem.reduction == "none":
+        return row_loss.astype(problem.out_dtype)
+    divisor = row_loss.dtype.type(count if problem.reduction == "mean" else 1)
+    with np.errstate(invalid="ignore", divide="ignore"):  # an empty mean is 0/0 = NaN
+        return problem.out_dtype.type(row_loss.sum() / divisor)
+
+
+def _loss_from_terms(terms):
+    """The loss from the shared :class:`_Terms` of any variant."""
     with np.errstate(invalid="ignore"):  # 0 * (-inf): patched just below
         products = terms.weighted_target * terms.log_probs
     # A class with probability 0 that the target does not weigh adds 0 (0 log 0 = 0).
@@ -613,7 +636,8 @@ def cross_entropy(
 
 
 def cross_entropy_grad(
-    logits, target, *, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0
+    logits, target, *, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0,
+    return_loss=False,
 ):
     r"""The gradient of :func:`cross_entropy` with respect to ``logits``.
 
@@ -645,17 +669,23 @@ def cross_entropy_grad(
     ----------
     logits, target, weight, ignore_index, reduction, label_smoothing
         As for :func:`cross_entropy`.
+    return_loss : bool, optional
+        Also return the loss, as :func:`cross_entropy` returns it, computed
+        from the same exponentials: the pair a training step needs, for
+        the price of the gradient alone.
 
     Returns
     -------
-    numpy.ndarray
-        The shape and dtype of the logits (float64 for bool and integer
-        logits).
+    numpy.ndarray or tuple
+        The gradient, of the shape and dtype of the logits (float64 for bool
+        and integer logits); with ``return_loss``, the pair ``(loss,
+        gradient)``.
 
     Raises
     ------
     TypeError, ValueError, IndexError
-        As for :func:`cross_entropy`.
+        As for :func:`cross_entropy`; TypeError also if ``return_loss`` is
+        not True or False.
 
     Notes
     -----
@@ -670,7 +700,12 @@ def cross_entropy_grad(
     :math:`p_y - 1 = -\sum_{j \ne y} e^{z_j} / \sum_j e^{z_j}` (or
     :math:`\operatorname{expm1}(\ell_y)` in rows that need a shift), which
     keeps its relative accuracy where ``p_y - 1`` would cancel, and is not
-    0 where :math:`p_y` rounds to 1. Everything is computed in float64 and
+    0 where :math:`p_y` rounds to 1. There each block's exponentials
+    :math:`e^{z_j}` serve the gradient and, with ``return_loss``, the loss
+    :math:`-\ell_y = \operatorname{log1p}(\sum_{j \ne y} e^{z_j} / e^{z_y})`
+    as well, so the pair costs one exponential per logit, as the gradient
+    alone does; both results are the same numbers as from two separate
+    calls. Everything is computed in float64 and
     rounded once; measured against mpmath, the entries are within 0.50 ulp
     in float32 and 3.89 ulps in float64. A row of the gradient sums to 0
     (up to rounding) when ``weight`` is None and the row's target sums to 1,
@@ -701,6 +736,12 @@ def cross_entropy_grad(
     >>> np.allclose(cross_entropy_grad(logits, [0, 1]), (softmax(logits) - one_hot) / 2)
     True
 
+    The loss and the gradient together, from one pass over the logits:
+
+    >>> loss, grad = cross_entropy_grad(logits, [0, 1], return_loss=True)
+    >>> print(loss.round(6))
+    0.31854
+
     An ignored row gets no gradient:
 
     >>> cross_entropy_grad(logits, [0, -100], reduction="sum").round(6)
@@ -708,8 +749,11 @@ def cross_entropy_grad(
            [ 0.      ,  0.      ,  0.      ]])
     """
     problem = _problem(logits, target, weight, ignore_index, reduction, label_smoothing)
+    return_loss = boolean(return_loss, "return_loss")
     if problem.plain_indices:
-        return _plain_index_grad(problem).astype(problem.out_dtype, copy=False)
+        row_loss, grad, count = _plain_index_pass(problem, loss=return_loss, grad=True)
+        grad = grad.astype(problem.out_dtype, copy=False)
+        return (_reduce_plain(row_loss, count, problem), grad) if return_loss else grad
     terms = _cross_entropy_terms(problem)
     # The compensated softmax, not exp(log_probs): the exponential would
     # multiply the rounding error of a log-probability by its magnitude.
@@ -717,5 +761,5 @@ def cross_entropy_grad(
     target_mass = terms.weighted_target.sum(axis=-1, keepdims=True)
     with np.errstate(invalid="ignore", divide="ignore"):  # inf targets; a zero-weight mean
         grad = (probs * target_mass - terms.weighted_target) / terms.divisor
-    grad = np.where(terms.active[..., None], grad, 0.0)
-    return grad.astype(terms.out_dtype)
+    grad = np.where(terms.active[..., None], grad, 0.0).astype(terms.out_dtype)
+    return (_loss_from_terms(terms), grad) if return_loss else grad

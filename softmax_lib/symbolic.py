@@ -27,10 +27,17 @@ false line carry one, so each raises :class:`StepError`:
   c"), value)`` is refused because a string or symbol cannot be checked;
 * **an unstated premise.**  A step may use (``assuming=``) only hypotheses
   that the derivation declares once (``hypotheses=``), which the page
-  states on the first line ("Assume ..."), or a :class:`Fact` proved by
-  another :class:`Derivation`, which the line cites by its label ("by
-  (eq-label)").  ``x**2 -> x, using x = 1`` is refused unless the
-  derivation assumes ``x = 1`` for all to see;
+  states on its first lines ("Assume ...", each tagged (H1), (H2), ...),
+  or a :class:`Fact` proved by another :class:`Derivation`, which the line
+  cites by its label ("by (eq-label)").  A line cites a hypothesis by its
+  tag ("by (H1)"), so the reasons stay a few words long.  ``x**2 -> x``
+  with the premise ``x = 1`` is refused unless the derivation assumes
+  ``x = 1`` for all to see.  A hypothesis may hold for every value of an
+  index (:class:`ForEach`: "Var(q_i k_i) = 1 for every i", "Cov(X_i, X_j)
+  = 0 for every i ≠ j", "Σ_k y_{nk} = 1 for every n"); a step may then
+  use it inside a sum over that index, and a fact proved for a free index
+  that no hypothesis fixes may be cited for every value of it
+  (``Fact(derivation, for_every=i)``);
 * **a first line that is not proved.**  ``lhs = start`` is always checked.
   A new name is introduced with :meth:`Derivation.define`, which renders
   ``name := value``; the name must be atomic.
@@ -62,7 +69,16 @@ of the difference; ``simplify`` after ``expand``, ``powsimp``,
 finally ``Expr.equals``.  Matrices are compared entry by entry.  The
 answer is ``True`` (proved), ``False`` (refuted) or ``None`` (undecided);
 only ``True`` lets a step through, and no numeric evaluation ever produces
-``True``.
+``True``.  Inequality premises are facts for ``sympy.refine``; a ``Max``
+or ``Min`` whose extreme argument they determine is replaced by it, and
+``Expr.equals``, which tests points that may violate them, never refutes
+a step that has premises.  When ``simplify`` fails inside SymPy (a raw
+``StopIteration`` from its ``sum_combine``), it is tried again with each
+sum as an opaque symbol, which proves only true identities because equal
+sums in normal form are the same expression.  A hypothesis for every
+index (:class:`ForEach`) is applied wherever its left side occurs, as
+written and in normal form, with the index matched to any value,
+including a summation variable.
 
 Some true statements stay undecided, for instance reversing a sum,
 ``Sum(y[k], (k, 1, K)) == Sum(y[K + 1 - k], (k, 1, K))``.  Such a step is
@@ -153,6 +169,7 @@ from softmax_lib._symbolic_check import (
     _NAME_TYPES,
     _has_operator_outside_brackets,
     Assumptions,
+    ForEach,
     Named,
     NamedMatrix,
     StepError,
@@ -167,6 +184,7 @@ from softmax_lib._symbolic_check import (
 __all__ = [
     "Derivation",
     "Fact",
+    "ForEach",
     "Shown",
     "SizeCheck",
     "Step",
@@ -248,6 +266,17 @@ class _Printer(LatexPrinter):
         if isinstance(expr, (Named, NamedMatrix)):
             return not expr.is_name and super()._needs_add_brackets(expr.name)
         return super()._needs_add_brackets(expr)
+
+    def _print_Sum(self, expr):
+        if len(expr.limits) == 1:
+            return super()._print_Sum(expr)
+        # SymPy writes nested sums as one sum with several limits (innermost
+        # first); print them as the nested sums a reader writes, outermost first.
+        tex = "".join(r"\sum_{%s=%s}^{%s} " % tuple(self._print(v) for v in limit)
+                      for limit in reversed(expr.limits))
+        if isinstance(expr.function, sp.Add):
+            return tex + r"\left(%s\right)" % self._print(expr.function)
+        return tex + self._print(expr.function)
 
     def _print_Idx(self, expr):
         return self._print(expr.label)
@@ -417,8 +446,47 @@ def _reason_latex(reason: str) -> str:
     return "".join(out)
 
 
-def _assumption_latex(shown) -> str:
-    return r"\text{ and }".join(r"{\textstyle " + latex(relation) + "}" for relation in shown)
+def _quantifier_latex(premise) -> str:
+    """The indices of ``for every i`` or ``for every i \\neq j``; empty when unquantified."""
+    if not isinstance(premise, ForEach):
+        return ""
+    where, indices = premise.where, premise.indices
+    if (isinstance(where, sp.Unequality) and len(indices) == 2
+            and {where.lhs, where.rhs} == set(indices)):
+        return r"{\textstyle " + latex(where) + "}"
+    shown = r"{\textstyle " + ", ".join(map(latex, indices)) + "}"
+    if where is not None:
+        shown += r"\text{ with }{\textstyle " + latex(where) + "}"
+    return shown
+
+
+def _hypothesis_rows(hypotheses, tag) -> list:
+    """The "Assume" lines, one hypothesis a line with its tag in the reason column.
+
+    Hypotheses quantified over the same indices follow one line that states
+    the quantifier ("For every i, assume:"), so that each line stays short
+    enough for a phone.
+    """
+    rows, n = [], 0
+    while n < len(hypotheses):
+        quantifier = _quantifier_latex(hypotheses[n])
+        if not quantifier:
+            rows.append(r"&\text{Assume }{\textstyle " + latex(hypotheses[n])
+                        + r"}\text{.} && \text{" + tag(hypotheses[n]) + "}")
+            n += 1
+            continue
+        rows.append(r"&\text{For every }" + quantifier + r"\text{, assume:}")
+        while n < len(hypotheses) and _quantifier_latex(hypotheses[n]) == quantifier:
+            rows.append(r"&\quad {\textstyle " + latex(hypotheses[n].relation)
+                        + r"} && \text{" + tag(hypotheses[n]) + "}")
+            n += 1
+    return rows
+
+
+def _premise_text(premise) -> str:
+    if isinstance(premise, ForEach):
+        return repr(premise)
+    return sp.sstr(premise)
 
 
 # ----------------------------------------------------------------------------
@@ -505,6 +573,11 @@ class Fact:
     label : str, optional
         The equation label the page cites, e.g. ``"eq-shift"``; defaults to
         the derivation's ``label``.  ``$...$`` parts are set as math.
+    for_every : sympy.Symbol or sympy.Idx, or a tuple of them, optional
+        Indices free in the equation for whose every value it holds, so that
+        a step may apply it inside a sum over them.  Allowed only when no
+        hypothesis of the derivation fixes the index (every hypothesis that
+        mentions it is a :class:`ForEach` over it); otherwise ValueError.
 
     Attributes
     ----------
@@ -526,7 +599,7 @@ class Fact:
     Eq((x + 1)**2, x**2 + 2*x + 1)
     """
 
-    def __init__(self, derivation, label=None):
+    def __init__(self, derivation, label=None, *, for_every=None):
         if not isinstance(derivation, Derivation):
             raise TypeError(f"derivation must be a Derivation, got {type(derivation).__name__}")
         label = derivation.label if label is None else label
@@ -540,14 +613,53 @@ class Fact:
         self.rhs = derivation.result
         self.label = label
         self.hypotheses = derivation.hypotheses
+        self.for_every = _quantified_indices(for_every, self, derivation.hypotheses)
 
     @property
     def equation(self):
         """``Eq(lhs, rhs)``, unevaluated."""
         return sp.Eq(self.lhs, self.rhs, evaluate=False)
 
+    @property
+    def premise(self):
+        """The equation that a step citing the fact substitutes.
+
+        A :class:`ForEach` over the indices of ``for_every`` when there are any.
+        """
+        equation = sp.Eq(unwrap(self.lhs), unwrap(self.rhs), evaluate=False)
+        return ForEach(self.for_every, equation) if self.for_every else equation
+
     def __repr__(self):
         return f"Fact({self.label!r}: {sp.sstr(self.lhs)} = {sp.sstr(self.rhs)})"
+
+
+def _quantified_indices(for_every, fact, hypotheses) -> tuple:
+    """Check that ``fact`` holds for every value of the indices ``for_every``.
+
+    The proof holds for every value of an index when no hypothesis fixes it:
+    every hypothesis that mentions the index must itself hold for every
+    value of it (a :class:`ForEach` over that index).
+    """
+    if for_every is None:
+        return ()
+    indices = tuple(for_every) if isinstance(for_every, (list, tuple)) else (for_every,)
+    for ix in indices:
+        if not isinstance(ix, (sp.Symbol, sp.Idx)):
+            raise TypeError(f"for_every must hold SymPy Symbols or Idx, got {ix!r}")
+        if not unwrap(fact.lhs).has(ix):
+            raise ValueError(f"index {ix} does not occur in the fact's left side")
+        for hypothesis in hypotheses:
+            if isinstance(hypothesis, ForEach):
+                fixes = ix not in hypothesis.indices and (
+                    hypothesis.relation.has(ix)
+                    or (hypothesis.where is not None and hypothesis.where.has(ix)))
+            else:
+                fixes = hypothesis.has(ix)
+            if fixes:
+                raise ValueError(
+                    f"({fact.label}) does not hold for every {ix}: it was proved assuming "
+                    f"{_premise_text(hypothesis)}, which holds only for some {ix}")
+    return indices
 
 
 def _hypotheses(hypotheses) -> Assumptions:
@@ -620,7 +732,7 @@ class Derivation:
     Examples
     --------
     >>> import sympy as sp
-    >>> from softmax_lib.symbolic import Derivation, logits, named
+    >>> from softmax_lib.symbolic import Derivation, ForEach, logits, named
     >>> z1, z2, z3 = logits(3)
     >>> S = named("S", sp.exp(z1) + sp.exp(z2) + sp.exp(z3))
     >>> s1 = named("s_1", sp.exp(z1) / S)
@@ -645,8 +757,23 @@ class Derivation:
     >>> _ = d.step(x, "square of one", assuming=sp.Eq(x, 1))
     >>> print(d.latex())
     \begin{aligned}
-    &\text{Assume }{\textstyle x = 1}\text{.} \\
-    x^{2} &= x && \text{square of one}\text{, using }{\textstyle x = 1}\ \checkmark
+    &\text{Assume }{\textstyle x = 1}\text{.} && \text{(H1)} \\
+    x^{2} &= x && \text{square of one}\text{, by (H1)}\ \checkmark
+    \end{aligned}
+
+    A hypothesis may hold for every value of an index (:class:`ForEach`);
+    a step then uses it inside a sum over that index:
+
+    >>> N, K = sp.symbols("N K", integer=True, positive=True)
+    >>> n, k = sp.Idx("n", (1, N)), sp.Idx("k", (1, K))
+    >>> y = sp.IndexedBase("y")
+    >>> rows = ForEach(n, sp.Eq(sp.Sum(y[n, k], (k, 1, K)), 1))
+    >>> d = Derivation(sp.Sum(y[n, k], (k, 1, K), (n, 1, N)), hypotheses=rows)
+    >>> print(d.step(N, "each row sums to one", assuming=rows).latex())
+    \begin{aligned}
+    &\text{For every }{\textstyle n}\text{, assume:} \\
+    &\quad {\textstyle \sum_{k=1}^{K} y_{n,k} = 1} && \text{(H1)} \\
+    \sum_{n=1}^{N} \sum_{k=1}^{K} y_{n,k} &= N && \text{each row sums to one}\text{, by (H1)}\ \checkmark
     \end{aligned}
 
     An undeclared premise is refused:
@@ -752,7 +879,7 @@ class Derivation:
         if assuming is None:
             return Assumptions(), ()
         items = list(assuming) if isinstance(assuming, (list, tuple)) else [assuming]
-        substitutions, facts, shown, cited = [], [], [], []
+        substitutions, facts, shown, cited, quantified = [], [], [], [], []
         for item in items:
             if isinstance(item, Derivation):
                 item = Fact(item)
@@ -761,16 +888,19 @@ class Derivation:
                 if missing:
                     raise StepError(
                         f"{where} cites ({item.label}), which was proved assuming "
-                        + ", ".join(map(sp.sstr, missing))
+                        + ", ".join(map(_premise_text, missing))
                         + "; this derivation does not assume it",
                         reason=where, verdict=None, detail="fact under other hypotheses")
-                substitutions.append((unwrap(item.lhs), unwrap(item.rhs)))
+                if item.for_every:
+                    quantified.append(item.premise)
+                else:
+                    substitutions.append((unwrap(item.lhs), unwrap(item.rhs)))
                 cited.append(item.label)
                 continue
             parsed = parse_assumptions(item)
             for relation in parsed.shown:
                 if relation not in self.hypotheses:
-                    declared = ", ".join(map(sp.sstr, self.hypotheses)) or "none"
+                    declared = ", ".join(map(_premise_text, self.hypotheses)) or "none"
                     raise StepError(
                         f"{where} uses the premise {_relation_text(relation)}, which is "
                         "neither a hypothesis of this derivation (declared: "
@@ -779,7 +909,9 @@ class Derivation:
             substitutions.extend(parsed.substitutions)
             facts.extend(parsed.facts)
             shown.extend(parsed.shown)
-        return Assumptions(tuple(substitutions), tuple(facts), tuple(shown)), tuple(cited)
+            quantified.extend(parsed.quantified)
+        return (Assumptions(tuple(substitutions), tuple(facts), tuple(shown), tuple(quantified)),
+                tuple(cited))
 
     def step(self, expr, reason, *, assuming=None):
         """Append ``expr`` after proving it equals :attr:`result`; returns ``self``.
@@ -796,8 +928,11 @@ class Derivation:
             the same as ``Eq(old, new)``; inequalities are facts for
             :func:`sympy.refine`, and ``Ne(i, j)`` sets
             ``KroneckerDelta(i, j)`` to 0), or facts proved by other
-            derivations (their equation is substituted).  The line says
-            "using ..." or "by (label)".
+            derivations (their equation is substituted); a
+            :class:`ForEach` hypothesis or a ``Fact(..., for_every=i)`` is
+            applied for every value of its indices, inside sums too.  The
+            line cites a hypothesis by its tag, "by (H1)", and a fact by
+            its label, "by (label)".
 
         Raises
         ------
@@ -841,7 +976,7 @@ class Derivation:
         for n, step in enumerate(self.steps):
             note = _reason_latex(step.reason)
             if step.assuming:
-                note += r"\text{, using }" + _assumption_latex(step.assuming)
+                note += r"\text{, by " + self._tags(step.assuming) + "}"
             for label in step.cites:
                 note += r"\text{, by (}" + _reason_latex(label) + r"\text{)}"
             line = rf"&= {latex(step.expr)} && {note}\ \checkmark"
@@ -854,14 +989,32 @@ class Derivation:
                            rf"&{relation} {latex(self.start)}")
         elif not self.steps:
             rows.append(latex(self.start))
-        if self.hypotheses:
-            rows.insert(0, r"&\text{Assume }" + _assumption_latex(self.hypotheses)
-                        + r"\text{.}")
+        rows[:0] = _hypothesis_rows(self.hypotheses, self._tag)
         if self.checked_sizes is not None:
             name, sizes, size = self.checked_sizes
             rows.append(r"&\text{checked for }" + _size_latex(name, sizes)
                         + r"\text{; shown for }" + latex(sp.Symbol(name)) + f" = {size}")
         return "\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}"
+
+    def _tag(self, hypothesis) -> str:
+        """The short reference by which the lines cite a hypothesis: (H1), (H2), ..."""
+        return f"(H{self.hypotheses.index(hypothesis) + 1})"
+
+    def _tags(self, premises) -> str:
+        """``(H1), (H3)``; a run of three or more as ``(H1)–(H4)``."""
+        numbers = sorted({self.hypotheses.index(p) + 1 for p in premises})
+        runs, start = [], 0
+        for n in range(1, len(numbers) + 1):
+            if n == len(numbers) or numbers[n] != numbers[n - 1] + 1:
+                runs.append(numbers[start:n])
+                start = n
+        parts = []
+        for run in runs:
+            if len(run) >= 3:
+                parts.append(f"(H{run[0]})–(H{run[-1]})")
+            else:
+                parts.extend(f"(H{m})" for m in run)
+        return ", ".join(parts)
 
     def _repr_latex_(self) -> str:
         return "$$" + self.latex() + "$$"
@@ -872,14 +1025,15 @@ class Derivation:
             head += f" ({self.label})"
         lines = [f"{head}:"]
         if self.hypotheses:
-            lines.append("  assume " + ", ".join(map(sp.sstr, self.hypotheses)))
+            lines.append("  assume " + ", ".join(map(_premise_text, self.hypotheses)))
         first = sp.sstr(self.start)
         if self.lhs is not None:
             shown = self.lhs.name if self.is_definition else self.lhs
             first = f"{sp.sstr(shown)} {':=' if self.is_definition else '='} {first}"
         lines.append(f"  {first}")
         for step in self.steps:
-            using = f"; using {', '.join(map(sp.sstr, step.assuming))}" if step.assuming else ""
+            using = (f"; using {', '.join(map(_premise_text, step.assuming))}"
+                     if step.assuming else "")
             using += "".join(f"; by ({label})" for label in step.cites)
             lines.append(f"    = {sp.sstr(step.expr)}    [{step.reason}{using}: verified]")
         if self.checked_sizes is not None:
@@ -894,6 +1048,8 @@ def _is_name(shown) -> bool:
 
 
 def _relation_text(relation) -> str:
+    if isinstance(relation, ForEach):
+        return repr(relation)
     if isinstance(relation, sp.Equality):
         return f"{sp.sstr(relation.lhs)} = {sp.sstr(relation.rhs)}"
     return sp.sstr(relation)

@@ -557,3 +557,47 @@ def test_nan_in_one_row_stays_in_that_row(problem, data):
     assert np.all(np.isnan(loss[nan_rows & active]))
     assert np.all(np.isnan(grad[nan_rows & active]))
     np.testing.assert_array_equal(loss[nan_rows & ~active], 0.0)
+
+
+# --------------------------------------------------------------------------
+# The loss and the gradient from one call (return_loss=True)
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case["id"] for case in CASES])
+def test_return_loss_gives_the_two_separate_results_bit_for_bit(case):
+    logits, target, options = _case_inputs(case)
+    loss, grad = cross_entropy_grad(logits, target, return_loss=True, **options)
+    want_loss = cross_entropy(logits, target, **options)
+    want_grad = cross_entropy_grad(logits, target, **options)
+    assert type(loss) is type(want_loss) and loss.dtype == want_loss.dtype
+    np.testing.assert_array_equal(loss, want_loss)
+    assert grad.dtype == want_grad.dtype
+    np.testing.assert_array_equal(grad, want_grad)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_return_loss_on_rows_of_every_kind(dtype, reduction):
+    # Ordinary rows, rows that need a shift (far below 0, far above), masked
+    # classes, +inf and NaN logits, and ignored rows, in several blocks.
+    rng = np.random.default_rng(12)
+    logits = rng.normal(scale=4.0, size=(300, 4000))
+    logits[1] -= 3000.0
+    logits[2] += 800.0
+    logits[3, ::3] = -np.inf
+    logits[4, 7] = np.inf
+    logits[5, 9] = np.nan
+    logits = logits.astype(dtype)
+    target = rng.integers(0, 4000, size=300)
+    target[6] = -100
+    target[3] = 1
+    loss, grad = cross_entropy_grad(logits, target, reduction=reduction, return_loss=True)
+    np.testing.assert_array_equal(loss, cross_entropy(logits, target, reduction=reduction))
+    np.testing.assert_array_equal(grad, cross_entropy_grad(logits, target, reduction=reduction))
+
+
+@pytest.mark.parametrize("flag", [1, "yes", None])
+def test_return_loss_must_be_a_bool(flag):
+    with pytest.raises(TypeError, match="return_loss"):
+        cross_entropy_grad(np.zeros((2, 3)), [0, 1], return_loss=flag)

@@ -284,8 +284,9 @@ def test_assumption_sum_of_targets_is_one(g):
     d.step(s(j) - y[j], "the targets sum to one", assuming=normalised)
     assert d.steps[-1].assuming == (sp.Eq(total, 1, evaluate=False),)
     rows = _rows(d)
-    assert rows[0] == r"&\text{Assume }{\textstyle \sum_{k=1}^{K} y_{k} = 1}\text{.} \\"
-    assert r"\text{, using }{\textstyle \sum_{k=1}^{K} y_{k} = 1}" in rows[-1]
+    assert rows[0] == (r"&\text{Assume }{\textstyle \sum_{k=1}^{K} y_{k} = 1}\text{.} "
+                       r"&& \text{(H1)} \\")
+    assert r"\text{, by (H1)}" in rows[-1]
     assert "using Eq(Sum(y[k], (k, 1, K)), 1)" in repr(d)
     assert "assume Eq(Sum(y[k], (k, 1, K)), 1)" in repr(d)
 
@@ -294,7 +295,7 @@ def test_assumption_forms(g):
     i, j, s = g.i, g.j, g.s
     d = Derivation(s(i) * (sp.KroneckerDelta(i, j) - s(j)), hypotheses=sp.Ne(i, j))
     d.step(-s(i) * s(j), "off the diagonal", assuming=sp.Ne(i, j))
-    assert r"i \neq j" in _rows(d)[0] and r"i \neq j" in _rows(d)[-1]
+    assert r"i \neq j" in _rows(d)[0] and r"\text{, by (H1)}" in _rows(d)[-1]
     # A dict {old: new} cites the declared hypothesis Eq(old, new).
     diagonal = Derivation(s(i) * (sp.KroneckerDelta(i, j) - s(j)), hypotheses=sp.Eq(j, i))
     diagonal.step(s(i) * (1 - s(i)), r"$\delta_{ii} = 1$", assuming={j: i})

@@ -12,9 +12,11 @@ import re
 import pytest
 import sympy as sp
 
+from softmax_lib._symbolic_check import compare as _compare
 from softmax_lib.symbolic import (
     Derivation,
     Fact,
+    ForEach,
     Shown,
     SizeCheck,
     StepError,
@@ -203,9 +205,8 @@ def test_declared_hypothesis_is_stated_and_used():
         d.step(x, "square of one")  # declared, but this step does not use it
     d.step(x, "square of one", assuming=sp.Eq(x, 1))
     rows = _rows(d)
-    assert rows[0] == r"&\text{Assume }{\textstyle x = 1}\text{.} \\"
-    assert rows[1] == (r"x^{2} &= x && \text{square of one}\text{, using }"
-                       r"{\textstyle x = 1}\ \checkmark")
+    assert rows[0] == r"&\text{Assume }{\textstyle x = 1}\text{.} && \text{(H1)} \\"
+    assert rows[1] == r"x^{2} &= x && \text{square of one}\text{, by (H1)}\ \checkmark"
     # a different premise than the declared one is still refused
     with pytest.raises(StepError, match="neither a hypothesis"):
         Derivation(x**2, hypotheses=[sp.Eq(x, 1)]).step(0, "zero", assuming=sp.Eq(x, 0))
@@ -531,3 +532,234 @@ def test_chain_rule_of_the_softmax_classifier_for_general_sizes():
                      (k, 1, K), (n, 1, N))
     with pytest.raises(StepError):
         Derivation(wrong_G, lhs=sp.Derivative(loss, b[c]))
+
+
+# ----------------------------------------------------------------------------
+# Hypotheses quantified over an index (ForEach), used inside sums
+# ----------------------------------------------------------------------------
+
+
+def _rows_with_break(derivation):
+    return derivation.latex().splitlines()[1:-1]
+
+
+def _per_row_symbols():
+    N, K = sp.symbols("N K", integer=True, positive=True)
+    n, k = sp.Idx("n", (1, N)), sp.Idx("k", (1, K))
+    y = sp.IndexedBase("y", real=True)
+    rows_sum_to_one = ForEach(n, sp.Eq(sp.Sum(y[n, k], (k, 1, K)), 1))
+    return N, K, n, k, y, rows_sum_to_one
+
+
+def test_per_row_hypothesis_is_used_inside_a_sum_over_rows():
+    N, K, n, k, y, rows = _per_row_symbols()
+    total = sp.Sum(sp.Sum(y[n, k], (k, 1, K)), (n, 1, N))
+    d = Derivation(total, hypotheses=[rows])
+    d.step(sp.Sum(1, (n, 1, N)), "each row sums to one", assuming=rows)
+    d.step(N, "count the rows")
+    lines = d.latex().splitlines()
+    assert lines[1] == r"&\text{For every }{\textstyle n}\text{, assume:} \\"
+    assert lines[2] == (r"&\quad {\textstyle \sum_{k=1}^{K} y_{n,k} = 1} && \text{(H1)} \\")
+    assert r"\text{, by (H1)}" in lines[3]
+
+
+def test_per_row_hypothesis_applies_to_a_row_sum_with_another_bound_name():
+    N, K, n, k, y, rows = _per_row_symbols()
+    m, l = sp.Idx("m", (1, N)), sp.Idx("l", (1, K))
+    weighted = sp.Sum(2 * sp.Sum(y[m, l], (l, 1, K)), (m, 1, N))
+    d = Derivation(weighted, hypotheses=[rows])
+    d.step(2 * N, "each row sums to one", assuming=rows)
+    assert d.result == 2 * N
+
+
+def test_false_use_of_a_per_row_hypothesis_is_refused():
+    N, K, n, k, y, rows = _per_row_symbols()
+    total = sp.Sum(sp.Sum(y[n, k], (k, 1, K)), (n, 1, N))
+    with pytest.raises(StepError):
+        Derivation(total, hypotheses=[rows]).step(2 * N, "each row sums to one",
+                                                  assuming=rows)
+    # a sum over the other index is not a row sum: the hypothesis does not apply
+    columns = sp.Sum(sp.Sum(y[n, k], (n, 1, N)), (k, 1, K))
+    with pytest.raises(StepError):
+        Derivation(columns, hypotheses=[rows]).step(K, "each column sums to one",
+                                                    assuming=rows)
+
+
+def test_undeclared_per_row_hypothesis_is_refused():
+    N, K, n, k, y, rows = _per_row_symbols()
+    total = sp.Sum(sp.Sum(y[n, k], (k, 1, K)), (n, 1, N))
+    with pytest.raises(StepError, match="neither a hypothesis"):
+        Derivation(total).step(N, "each row sums to one", assuming=rows)
+    # declaring it for one index does not declare it for a fixed row
+    with pytest.raises(StepError, match="neither a hypothesis"):
+        Derivation(total, hypotheses=[rows]).step(
+            N, "each row sums to one", assuming=sp.Eq(sp.Sum(y[n, k], (k, 1, K)), 1))
+
+
+def test_per_index_hypothesis_at_a_fixed_index():
+    i = sp.Symbol("i", integer=True, positive=True)
+    v = sp.Function("V")
+    x = sp.IndexedBase("x")
+    unit = ForEach(i, sp.Eq(v(x[i]), 1))
+    d = Derivation(v(x[3]) + v(x[1]), hypotheses=[unit])
+    d.step(sp.Integer(2), "unit variances", assuming=unit)
+    with pytest.raises(StepError):
+        Derivation(v(x[3]) + v(x[1]), hypotheses=[unit]).step(
+            sp.Integer(3), "unit variances", assuming=unit)
+
+
+def _covariances():
+    d = sp.Symbol("d", integer=True, positive=True)
+    i, j = sp.Idx("i", (1, d)), sp.Idx("j", (1, d))
+    X = sp.IndexedBase("X")
+    cov = sp.Function("Cov")
+    uncorrelated = ForEach((i, j), sp.Eq(cov(X[i], X[j]), 0), where=sp.Ne(i, j))
+    return d, i, j, X, cov, uncorrelated
+
+
+def test_conditional_per_index_hypothesis_removes_the_off_diagonal():
+    d, i, j, X, cov, uncorrelated = _covariances()
+    double = sp.Sum(sp.Sum(cov(X[i], X[j]), (j, 1, d)), (i, 1, d))
+    chain = Derivation(double, hypotheses=[uncorrelated])
+    chain.step(sp.Sum(cov(X[i], X[i]), (i, 1, d)), "uncorrelated", assuming=uncorrelated)
+    assert r"&\text{For every }{\textstyle i \neq j}\text{, assume:}" in chain.latex()
+
+
+def test_false_use_of_a_conditional_hypothesis_is_refused():
+    d, i, j, X, cov, uncorrelated = _covariances()
+    double = sp.Sum(sp.Sum(cov(X[i], X[j]), (j, 1, d)), (i, 1, d))
+    # the diagonal terms are not covered by "for i != j"
+    with pytest.raises(StepError):
+        Derivation(double, hypotheses=[uncorrelated]).step(
+            sp.Integer(0), "uncorrelated", assuming=uncorrelated)
+    with pytest.raises(StepError):
+        Derivation(cov(X[1], X[1]), hypotheses=[uncorrelated]).step(
+            sp.Integer(0), "uncorrelated", assuming=uncorrelated)
+    # at two distinct fixed indices it applies
+    Derivation(cov(X[1], X[2]), hypotheses=[uncorrelated]).step(
+        sp.Integer(0), "uncorrelated", assuming=uncorrelated)
+
+
+def test_fact_for_every_index_is_cited_inside_a_sum():
+    d = sp.Symbol("d", integer=True, positive=True)
+    i = sp.Idx("i", (1, d))
+    x = sp.IndexedBase("x", real=True)
+    square = Derivation((x[i] + 1)**2 - x[i]**2 - 2 * x[i], label="sq")
+    square.step(sp.Integer(1), "expand")
+    one = Fact(square, for_every=i)
+    total = sp.Sum((x[i] + 1)**2 - x[i]**2 - 2 * x[i], (i, 1, d))
+    chain = Derivation(total).step(sp.Sum(1, (i, 1, d)), "each term", assuming=one)
+    chain.step(d, "count")
+    assert r"\text{, by (}\text{sq}\text{)}" in chain.latex()
+
+
+def test_fact_for_every_index_needs_a_proof_that_holds_for_every_index():
+    i = sp.Symbol("i", integer=True, positive=True)
+    x = sp.IndexedBase("x", real=True)
+    fixed = Derivation(x[i], hypotheses=[sp.Eq(x[i], 1)], label="fixed")
+    fixed.step(sp.Integer(1), "given", assuming=sp.Eq(x[i], 1))
+    with pytest.raises(ValueError, match="for every"):
+        Fact(fixed, for_every=i)
+    quantified = ForEach(i, sp.Eq(x[i], 1))
+    general = Derivation(x[i], hypotheses=[quantified], label="general")
+    general.step(sp.Integer(1), "given", assuming=quantified)
+    fact = Fact(general, for_every=i)
+    assert fact.hypotheses == (quantified,)
+
+
+def test_for_each_validates_its_arguments():
+    i = sp.Symbol("i", integer=True)
+    x = sp.IndexedBase("x")
+    with pytest.raises(TypeError, match="indices"):
+        ForEach("i", sp.Eq(x[i], 1))
+    with pytest.raises(TypeError, match="relation"):
+        ForEach(i, x[i] - 1)
+    with pytest.raises(ValueError, match="does not occur"):
+        ForEach(i, sp.Eq(x[1], 1))
+
+
+def test_cited_hypotheses_are_short_references():
+    a, b = sp.symbols("a b", real=True)
+    hyps = [sp.Eq(a, 1), sp.Eq(b, 2)]
+    d = Derivation(a + b, hypotheses=hyps).step(sp.Integer(3), "values", assuming=hyps)
+    rows = _rows_with_break(d)
+    assert rows[0].endswith(r"&& \text{(H1)} \\")
+    assert rows[1].endswith(r"&& \text{(H2)} \\")
+    assert rows[-1].endswith(r"\text{values}\text{, by (H1), (H2)}\ \checkmark")
+
+
+def test_a_run_of_cited_hypotheses_is_one_range():
+    a, b, c, e = sp.symbols("a b c e", real=True)
+    hyps = [sp.Eq(a, 1), sp.Eq(b, 2), sp.Eq(c, 3), sp.Eq(e, 4)]
+    d = Derivation(a + b + c + e, hypotheses=hyps)
+    d.step(sp.Integer(10), "values", assuming=hyps)
+    assert r"\text{, by (H1)–(H4)}" in d.latex()
+    d2 = Derivation(a + c + e, hypotheses=hyps).step(sp.Integer(8), "values",
+                                                     assuming=[hyps[3], hyps[0], hyps[2]])
+    assert r"\text{, by (H1), (H3), (H4)}" in d2.latex()
+
+
+# ----------------------------------------------------------------------------
+# Checker bugs
+# ----------------------------------------------------------------------------
+
+
+def test_max_under_an_inequality_premise_is_not_refuted():
+    a, b, c = sp.symbols("a b c", real=True)
+    order = [sp.Le(b, a), sp.Le(c, a)]
+    m = sp.Max(a, b)
+    d = Derivation(sp.exp(b - m) + sp.exp(a - m), hypotheses=order)
+    d.step(1 + sp.exp(b - a), "$a$ is the largest", assuming=order[0])
+    Derivation(sp.Max(a, b, c), hypotheses=order).step(a, "$a$ is the largest",
+                                                     assuming=order)
+    Derivation(sp.Min(a, b), hypotheses=order).step(b, "$b \\le a$", assuming=order[0])
+    # the false claims are still refused
+    with pytest.raises(StepError):
+        Derivation(m, hypotheses=order).step(b, "wrong", assuming=order[0])
+    with pytest.raises(StepError):  # without the premise, Max(a, b) = a is not proved
+        Derivation(m).step(a, "no premise")
+
+
+def test_equals_does_not_refute_what_holds_under_the_premises():
+    a, b = sp.symbols("a b", real=True)
+    verdict = _compare(sp.Max(a, b) - a, 0, [sp.Le(b, a)])
+    assert verdict.value is not False
+
+
+def test_simplify_failing_inside_sympy_falls_back_to_sums_as_atoms(monkeypatch):
+    K = sp.Symbol("K", integer=True, positive=True)
+    k = sp.Idx("k", (1, K))
+    z = sp.IndexedBase("z", real=True)
+    total = sp.Sum(sp.exp(z[k]), (k, 1, K))
+    original = sp.simplify
+
+    def sum_combine_fails(expr, *args, **kwargs):
+        if sp.sympify(expr).has(sp.Sum):
+            raise StopIteration  # what SymPy's sum_combine raises on some sums
+        return original(expr, *args, **kwargs)
+
+    monkeypatch.setattr(sp, "simplify", sum_combine_fails)
+    verdict = _compare(sp.gamma(total + 1) / sp.gamma(total), total)
+    assert verdict.value is True and "sums as atoms" in verdict.detail
+    Derivation(sp.gamma(total + 1) / sp.gamma(total)).step(total, "recurrence of gamma")
+    with pytest.raises(StepError):
+        Derivation(sp.gamma(total + 1) / sp.gamma(total)).step(total + 1, "wrong")
+
+
+def test_sums_left_with_other_bound_names_by_refine_are_equal():
+    from softmax_lib._symbolic_check import _is_zero
+
+    K = sp.Symbol("K", integer=True, positive=True)
+    j = sp.Symbol("j", integer=True)
+    a0, a1 = sp.symbols("_sum_index_0 _sum_index_1", integer=True)
+    z = sp.IndexedBase("z", real=True)
+    # what a sum of KroneckerDelta(j, k) * sum_l e^{z_l} over k leaves: the inner
+    # sum, named for depth 1, inside a Piecewise on the range of j
+    inner = sp.Sum(sp.exp(z[a1]), (a1, 1, K))
+    outer = sp.Sum(sp.exp(z[a0]), (a0, 1, K))
+    facts = [sp.Q.ge(j, 1), sp.Q.le(j, K)]
+    leftover = sp.Piecewise((inner, (j >= 1) & (j <= K)), (0, True)) - outer
+    assert _is_zero(leftover, facts)
+    assert not _is_zero(leftover - 1, facts)
+    assert not _is_zero(sp.Piecewise((2 * inner, (j >= 1) & (j <= K)), (0, True)) - outer,
+                        facts)
