@@ -208,6 +208,37 @@ _PLAIN_TOKEN = re.compile(r'<span class="(?:n|p|w|nn|nx|pm)">([^<]*)</span>')
 # <span class="pre"> (no line break inside a word); such text breaks only at
 # spaces anyway, so the span goes.
 _PRE_WORD = re.compile(r'<span class="pre">([^<]*)</span>')
+# Two neighbouring tokens drawn alike in both colour modes (in the book's
+# Pygments style an operator is drawn like a string, a keyword like
+# "in"...) can share one <span>; white space between them shows no colour.
+_TOKEN_PAIR = re.compile(r'<span class="([a-z0-9]+)">([^<]*)</span>(\s*)<span class="([a-z0-9]+)">')
+_TOKEN_STYLE = re.compile(r'html\[data-theme="(light|dark)"\] \.highlight \.([a-z0-9]+) \{ ([^}]*)\}')
+
+
+def token_styles(pygments_css: str) -> dict[str, tuple[str, str]]:
+    """Each Pygments token class's (light, dark) declarations; prompts and output excluded."""
+    found: dict[str, dict[str, str]] = {}
+    for mode, token, declarations in _TOKEN_STYLE.findall(pygments_css):
+        found.setdefault(token, {})[mode] = " ".join(declarations.split())
+    return {
+        token: (modes["light"], modes["dark"])
+        for token, modes in found.items()
+        if set(modes) == {"light", "dark"} and not token.startswith("g") and token not in ("hll", "err")
+    }
+
+
+def merge_alike_tokens(pre: str, styles: dict[str, tuple[str, str]]) -> str:
+    def merge(match: re.Match) -> str:
+        first, text, space, second = match.groups()
+        if first in styles and styles.get(second) == styles[first]:
+            return f'<span class="{first}">{text}{space}'
+        return match.group(0)
+
+    while True:
+        merged = _TOKEN_PAIR.sub(merge, pre)
+        if merged == pre:
+            return merged
+        pre = merged
 _SIDEBAR = '<div id="pst-primary-sidebar" class="bd-sidebar-primary bd-sidebar">'
 
 _SRC = re.compile(r'\bsrc="([^"]+)"')
@@ -316,7 +347,7 @@ def _label_math_headers(text: str) -> str:
     return _TH.sub(fix, text)
 
 
-def tidy_page(page: Path, is_search_page: bool) -> None:
+def tidy_page(page: Path, is_search_page: bool, styles: dict[str, tuple[str, str]] | None = None) -> None:
     text = page.read_text(encoding="utf-8")
     text = _VIEWPORT.sub("", text)
     text = text.replace(
@@ -330,7 +361,7 @@ def tidy_page(page: Path, is_search_page: bool) -> None:
     text = _ICON.sub(_icon_svg, text)
     text = _size_images(page, text)
     text = text.replace('role="doc-biblioentry"', 'role="listitem"')
-    text = _PRE.sub(lambda match: _PLAIN_TOKEN.sub(r"\1", match.group(0)), text)
+    text = _PRE.sub(lambda match: merge_alike_tokens(_PLAIN_TOKEN.sub(r"\1", match.group(0)), styles or {}), text)
     text = _PRE_WORD.sub(r"\1", text)
     # A table's empty corner cell (pandas' index header) is not a header.
     text = text.replace("<th></th>", "<td></td>")
@@ -412,11 +443,13 @@ def tidy_site(app: Sphinx, exception: Exception | None) -> None:
     if exception is not None or app.builder.format != "html":
         return
     outdir = Path(app.outdir)
+    pygments_css = outdir / "_static" / "pygments.css"
+    styles = token_styles(pygments_css.read_text(encoding="utf-8")) if pygments_css.is_file() else {}
     for page in outdir.rglob("*.html"):
         relative = page.relative_to(outdir)
         if relative.parts[0] in ("_static", "_sources", "_images"):
             continue
-        tidy_page(page, is_search_page=relative.as_posix() == "search.html")
+        tidy_page(page, is_search_page=relative.as_posix() == "search.html", styles=styles)
     subset_icon_fonts(outdir)
     drop_unused_icon_rules(outdir)
     # Nothing loads the icon script any more; do not ship 3 MB of it.
@@ -448,5 +481,6 @@ def setup(app: Sphinx) -> dict:
     app.connect("doctree-resolved", give_figures_alt_text)
     app.connect("html-page-context", add_description)
     app.connect("html-page-context", defer_scripts, priority=950)
-    app.connect("build-finished", tidy_site)
+    # After the theme has rewritten pygments.css with its light and dark rules.
+    app.connect("build-finished", tidy_site, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1.0"}
