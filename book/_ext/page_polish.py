@@ -347,6 +347,24 @@ def _label_math_headers(text: str) -> str:
     return _TH.sub(fix, text)
 
 
+_MATH_FONT_PRELOAD = re.compile(r'<link rel="preload" href="([^"]*)fonts/math\.woff2"[^>]*>')
+
+
+def preload_temml_font(text: str) -> str:
+    """Preload Temml's small font on pages that draw with it (primes, script letters).
+
+    Found only once the style sheets are in, it arrived after the first
+    layout and made the browser lay the page out again.
+    """
+    if "Temml.woff2" in text or not ('class="tml-prime' in text or "mathscr" in text):
+        return text
+    found = _MATH_FONT_PRELOAD.search(text)
+    if not found:
+        return text
+    link = f'<link rel="preload" href="{found.group(1)}temml/Temml.woff2" as="font" type="font/woff2" crossorigin>'
+    return text[: found.end()] + "\n" + link + text[found.end():]
+
+
 def tidy_page(page: Path, is_search_page: bool, styles: dict[str, tuple[str, str]] | None = None) -> None:
     text = page.read_text(encoding="utf-8")
     text = _VIEWPORT.sub("", text)
@@ -367,6 +385,7 @@ def tidy_page(page: Path, is_search_page: bool, styles: dict[str, tuple[str, str
     text = text.replace("<th></th>", "<td></td>")
     text = _label_math_headers(text)
     text = defer_closed_blocks(text)
+    text = preload_temml_font(text)
     # The sidebar (book title, search, chapters) is a landmark of its own, so
     # that no content lies outside every landmark.
     text = text.replace(

@@ -15,16 +15,31 @@
   var owner = new WeakMap();
   var observer = window.ResizeObserver
     ? new ResizeObserver(function (entries) {
-        entries.forEach(function (entry) { check(owner.get(entry.target) || entry.target); });
+        var boxes = new Set();
+        entries.forEach(function (entry) { boxes.add(owner.get(entry.target) || entry.target); });
+        // All widths are read first, then the attributes written: a write
+        // between two reads would make the browser lay the page out again.
+        var found = [];
+        boxes.forEach(function (box) { found.push([box, scrolls(box)]); });
+        found.forEach(function (pair) { mark(pair[0], pair[1]); });
       })
     : null;
 
-  function check(box) {
-    if (box.scrollWidth > box.clientWidth + 1) {
+  function scrolls(box) {
+    return box.scrollWidth > box.clientWidth + 1;
+  }
+
+  function mark(box, scrolling) {
+    if (scrolling === box.hasAttribute("tabindex")) return;
+    if (scrolling) {
       box.setAttribute("tabindex", "0");
     } else {
       box.removeAttribute("tabindex");
     }
+  }
+
+  function check(box) {
+    mark(box, scrolls(box));
   }
 
   function watchFormulas(root) {
