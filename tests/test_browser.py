@@ -110,6 +110,26 @@ MAX_CLIPPED_SHARE = 0.10
 _COMPRESSIBLE = ("text/", "javascript", "json", "svg", "xml")
 
 
+# Explorables draw themselves (and fetch the Vega runtime and their data)
+# only when they come near the window: scroll to each as a reader would, and
+# wait until every one is drawn, so that what they load counts and what they
+# draw is checked.
+_DRAWN = """
+() => [...document.querySelectorAll('figure.explorable')]
+  .every(f => f.dataset.ready === 'true' || f.dataset.ready === 'error')
+"""
+
+
+def draw_explorables(page) -> None:
+    figures = page.locator("figure.explorable")
+    for i in range(figures.count()):
+        figure = figures.nth(i)
+        figure.scroll_into_view_if_needed()
+        page.wait_for_function("(f) => !!f.dataset.ready", arg=figure.element_handle())
+    page.wait_for_function(_DRAWN)
+    page.evaluate("window.scrollTo(0, 0)")
+
+
 def _page_paths() -> list[str]:
     return [f"{doc}.html" for doc in toc_documents()] + ["index.html", "search.html", "genindex.html"]
 
@@ -182,6 +202,8 @@ def test_page_in_browser(browser, site_url: str, built_site: Path, page_path: st
         response = page.goto(site_url + page_path, wait_until="load")
         assert response is not None and response.ok, f"{page_path}: {response and response.status}"
         page.wait_for_load_state("networkidle")
+        draw_explorables(page)
+        page.wait_for_load_state("networkidle")
 
         math = page.evaluate(_MATH_REPORT)
         assert not math["mathjax"], f"{page_path} still loads MathJax: maths is rendered at build time"
@@ -242,6 +264,7 @@ def _open(browser, url: str, viewport: dict, mode: str):
     page.set_default_timeout(PAGE_TIMEOUT_MS)
     page.goto(url, wait_until="load")
     page.wait_for_load_state("networkidle")
+    draw_explorables(page)
     assert page.evaluate("document.documentElement.dataset.theme") == mode
     return context, page
 

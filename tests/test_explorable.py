@@ -112,11 +112,17 @@ def test_site_renderer_compiles_and_names_the_state_dataset(tmp_path):
     compiled = next(d for d in vega["data"] if d["name"] == datasets["bars"])
     assert compiled["source"] == "bars"
     assert compiled["transform"][0]["type"] == "filter"
-    page = explorable_site._figure_html(spec, vega, "../_images/x.svg", 'width="3" height="4"')
+    page = explorable_site._figure_html(spec, vega, "../_images/x.svg", 'width="3" height="4"',
+                                        "../_static/explorables/x.json")
     assert 'id="explorable-demo-bars"' in page
     assert "<figcaption>Bars &amp; more</figcaption>" in page
-    assert ('<noscript><img src="../_images/x.svg" alt="Three bars." width="3" height="4" '
-            'loading="lazy"></noscript>') in page
+    # The default state is an image from the start (with or without JavaScript);
+    # the compiled specification is a file fetched when the figure is drawn.
+    assert ('<img src="../_images/x.svg" alt="Three bars." width="3" height="4" '
+            'loading="lazy" decoding="async">') in page
+    assert 'data-spec="../_static/explorables/x.json"' in page
+    assert "<script" not in page
+    assert json.loads(explorable_site.vega_json(vega)) == vega
     svg = explorable_site.default_state_svg(spec)
     assert re.fullmatch(r'width="[1-9]\d*" height="[1-9]\d*"', explorable_site.svg_size(svg))
     with pytest.raises(ValueError):

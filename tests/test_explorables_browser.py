@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
-from test_browser import LOCAL_HOST
+from test_browser import LOCAL_HOST, draw_explorables
 
 pytestmark = pytest.mark.browser
 
@@ -162,9 +162,8 @@ def test_chapter_explorables_follow_their_controls(browser, site_url, builders_b
 
         figures = page.locator("figure.explorable")
         assert figures.count() >= 1, f"{document} has no explorable"
-        page.wait_for_function(
-            "() => [...document.querySelectorAll('figure.explorable')]"
-            ".every(f => f.dataset.ready === 'true' || f.dataset.ready === 'error')")
+        # A reader scrolls to each figure; that draws it.
+        draw_explorables(page)
         for i in range(figures.count()):
             locator = figures.nth(i)
             name = locator.get_attribute("data-explorable")
@@ -181,3 +180,37 @@ def test_chapter_explorables_follow_their_controls(browser, site_url, builders_b
         context.close()
     assert outside_requests == [], f"{document}: requests to other hosts: {outside_requests}"
     assert console_errors == [], f"{document}: console errors: {console_errors}"
+
+
+def test_explorables_wait_for_the_reader_and_the_tab_key_draws_them(browser, site_url):
+    """The Vega runtime is not loaded with the page; the first Tab draws every figure.
+
+    Until then each figure shows its default state as an image; a keyboard
+    reader's first Tab key loads the runtime, so every control is in the tab
+    order before focus can reach it.
+    """
+    requested: list[str] = []
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        page.set_default_timeout(PAGE_TIMEOUT_MS)
+        page.on("request", lambda request: requested.append(urlsplit(request.url).path))
+        page.goto(f"{site_url}book/vanishing_gradients.html", wait_until="load")
+        page.wait_for_load_state("networkidle")
+        figures = page.locator("figure.explorable")
+        assert figures.count() >= 1
+        below = page.evaluate(
+            "() => [...document.querySelectorAll('figure.explorable')]"
+            ".every(f => f.getBoundingClientRect().top > 2 * innerHeight)")
+        assert below, "an explorable is within two screens of the top: pick another page"
+        assert not any(path.endswith("vega.min.js") for path in requested), "Vega loaded with the page"
+        assert page.locator("figure.explorable .explorable-view img").count() == figures.count()
+        assert page.locator("figure.explorable input, figure.explorable select").count() == 0
+        page.keyboard.press("Tab")
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('figure.explorable')]"
+            ".every(f => f.dataset.ready === 'true')")
+        assert any(path.endswith("vega.min.js") for path in requested)
+        assert page.locator("figure.explorable input, figure.explorable select").count() >= figures.count()
+    finally:
+        context.close()

@@ -9,6 +9,13 @@ mobile and desktop, several times, and writes the medians to
 test: timings depend on the machine and its load; the exit status is 0 whether
 or not the goals are met.
 
+Each row also gives the one-minute load average of the machine when the
+page's runs began (other work on the machine slows Lighthouse's simulated
+phone too), and the page's DOM size as a share of its size before the book
+rendered its maths at build time (``lighthouse_dom_baseline.csv``: the site
+with MathJax in the browser, counted in Chromium once MathJax had typeset,
+as Lighthouse counts).
+
 Options: ``--runs N`` (default 3), ``--pages a.html,b.html`` (default: every
 page), ``--output DIR``.
 """
@@ -45,6 +52,14 @@ METRICS = {
     "speed-index": "Speed index (s)",
 }
 GOALS = {"mobile": 90, "desktop": 95}
+DOM_BASELINE = BOOK_DATA / "lighthouse_dom_baseline.csv"
+
+
+def dom_baseline() -> dict[str, float]:
+    if not DOM_BASELINE.is_file():
+        return {}
+    with DOM_BASELINE.open(encoding="utf-8", newline="") as handle:
+        return {row["page"]: float(row["DOM elements before"]) for row in csv.DictReader(handle)}
 
 
 def _pages(html_dir: Path) -> list[str]:
@@ -136,7 +151,9 @@ def machine_rows() -> list[tuple[str, str]]:
 def _fmt(value, key: str) -> str:
     if isinstance(value, str):
         return value
-    if key in CATEGORIES or key == "DOM elements" or key == "TBT (ms)":
+    if value != value:  # NaN: no baseline for this page
+        return ""
+    if key in CATEGORIES or key in ("DOM elements", "TBT (ms)", "DOM vs before (%)"):
         return f"{value:.0f}"
     if key == "CLS":
         return f"{value:.3f}"
@@ -147,8 +164,8 @@ def _fmt(value, key: str) -> str:
 
 def write_tables(rows: list[dict], machine: list[tuple[str, str]], output: Path) -> None:
     output.mkdir(parents=True, exist_ok=True)
-    keys = ["page", "form", *CATEGORIES, "LCP (s)", "TBT (ms)", "CLS", "bytes (KiB)", "DOM elements",
-            "failed audits"]
+    keys = ["page", "form", *CATEGORIES, "FCP (s)", "LCP (s)", "TBT (ms)", "CLS", "bytes (KiB)",
+            "DOM elements", "DOM vs before (%)", "load", "failed audits"]
     with (output / "lighthouse.csv").open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=keys)
         writer.writeheader()
@@ -158,7 +175,8 @@ def write_tables(rows: list[dict], machine: list[tuple[str, str]], output: Path)
         writer = csv.writer(handle)
         writer.writerow(["what", "value"])
         writer.writerows(machine)
-    shown = ["page", "form", *CATEGORIES, "LCP (s)", "TBT (ms)", "CLS", "bytes (KiB)", "DOM elements"]
+    shown = ["page", "form", *CATEGORIES, "FCP (s)", "LCP (s)", "TBT (ms)", "CLS", "bytes (KiB)",
+             "DOM elements", "DOM vs before (%)", "load"]
     lines = ["| " + " | ".join(shown) + " |", "|" + "---|" * len(shown)]
     for row in rows:
         lines.append("| " + " | ".join(_fmt(row[key], key) for key in shown) + " |")
@@ -176,15 +194,19 @@ def main(argv: list[str] | None = None) -> int:
     ensure_lighthouse()
     pages = args.pages.split(",") if args.pages else _pages(HTML_DIR)
     machine = machine_rows()
+    baseline = dom_baseline()
     rows = []
     with serve(HTML_DIR) as base, tempfile.TemporaryDirectory() as tmp:
         for page in pages:
             for form in ("mobile", "desktop"):
                 runs = []
+                load = os.getloadavg()[0]
                 for n in range(args.runs):
                     print(f"{page} {form} run {n + 1}/{args.runs}", file=sys.stderr, flush=True)
                     runs.append(run_lighthouse(base + page, form, Path(tmp)))
-                row = {"page": page, "form": form, **median_of(runs)}
+                row = {"page": page, "form": form, **median_of(runs), "load": load}
+                before = baseline.get(page)
+                row["DOM vs before (%)"] = 100 * row["DOM elements"] / before if before else float("nan")
                 rows.append(row)
                 write_tables(rows, machine, args.output)  # partial results survive an interruption
                 print(
@@ -193,6 +215,7 @@ def main(argv: list[str] | None = None) -> int:
                     f"LCP {row['LCP (s)']:.1f} s, TBT {row['TBT (ms)']:.0f} ms {row['failed audits']}",
                     file=sys.stderr, flush=True,
                 )
+    machine.append(("load average at end", " ".join(f"{x:.1f}" for x in os.getloadavg())))
     write_tables(rows, machine, args.output)
     print((args.output / "lighthouse.md").read_text(encoding="utf-8"))
     missed = [

@@ -8,11 +8,19 @@ this extension turns that output into HTML at build time:
 
 * the Vega-Lite specification is compiled to Vega with ``vl-convert`` (so the
   reader's browser needs only the Vega runtime, not the Vega-Lite compiler);
-* the default state is also rendered to an SVG file, shown in a
-  ``<noscript>`` element, so the figure reads without JavaScript;
-* the page, and only that page, loads ``_static/vendor/vega.min.js`` (copied
-  from the pinned npm package ``vega``) and ``_static/explorable.js``, which
-  draws the figure and binds its controls.
+* the default state is also rendered to an SVG file, which the page shows
+  as an ``<img>`` from the start: the figure reads without JavaScript, and
+  with it, before the controls are there;
+* the compiled Vega specification (every state's numbers) goes to a JSON
+  file under ``_static/explorables/``, not into the page;
+* the page, and only that page, loads ``_static/explorable.js`` (a few
+  kilobytes). That script fetches the Vega runtime
+  (``_static/vendor/vega.min.js``, copied from the pinned npm package
+  ``vega``) and the figure's specification only when the figure comes near
+  the window, is pointed at or touched, or the reader presses Tab; then it
+  draws the figure over the image and binds its controls. A page with
+  explorables thus paints, and answers input, before the 177 kB runtime
+  is even requested.
 
 The figure element carries ``data-datasets``: for each dataset of the
 explorable, the name of the compiled Vega dataset that holds the rows of the
@@ -82,24 +90,26 @@ def svg_size(svg: str) -> str:
     return f'width="{round(float(found["width"]))}" height="{round(float(found["height"]))}"'
 
 
-def _figure_html(spec: dict, vega: dict, svg_uri: str, size: str) -> str:
+def _figure_html(spec: dict, vega: dict, svg_uri: str, size: str, spec_uri: str) -> str:
     name = spec["usermeta"]["explorable"]
     description = html.escape(spec["description"])
     datasets = html.escape(json.dumps(state_datasets(spec, vega), sort_keys=True))
-    # "</" cannot appear inside a script element; JSON allows the escape.
     text = spec["usermeta"].get("caption")
     caption = f"<figcaption>{html.escape(text)}</figcaption>\n" if text else ""
-    payload = json.dumps(vega, separators=(",", ":")).replace("</", "<\\/")
     return (
         f'<figure class="explorable" id="explorable-{name}" data-explorable="{name}" '
-        f'data-datasets="{datasets}">\n'
+        f'data-datasets="{datasets}" data-spec="{html.escape(spec_uri)}">\n'
         f'<div class="explorable-controls"></div>\n'
         f'<div class="explorable-view" role="img" aria-label="{description}">'
-        f'<noscript><img src="{svg_uri}" alt="{description}" {size} '
-        f'loading="lazy"></noscript></div>\n'
-        f'<script type="application/json" class="explorable-spec">{payload}</script>\n'
+        f'<img src="{svg_uri}" alt="{description}" {size} '
+        f'loading="lazy" decoding="async"></div>\n'
         f"{caption}</figure>\n"
     )
+
+
+def vega_json(vega: dict) -> bytes:
+    """The compiled specification as the file the browser fetches."""
+    return json.dumps(vega, separators=(",", ":"), sort_keys=True).encode()
 
 
 class ExplorableMimeRenderer:
@@ -116,14 +126,17 @@ class ExplorableMimeRenderer:
             return None
         vega = compile_to_vega(spec)
         digest = hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:16]
-        svg_name = f"explorable-{spec['usermeta']['explorable']}-{digest}.svg"
+        stem = f"explorable-{spec['usermeta']['explorable']}-{digest}"
         svg = default_state_svg(spec)
-        renderer.write_file([_SVG_FOLDER, svg_name], svg.encode(), overwrite=True)
+        renderer.write_file([_SVG_FOLDER, stem + ".svg"], svg.encode(), overwrite=True)
+        renderer.write_file([_SVG_FOLDER, stem + ".json"], vega_json(vega), overwrite=True)
         depth = renderer.renderer.document.settings.env.docname.count("/")
-        svg_uri = "../" * depth + "_images/" + svg_name
-        renderer.add_js_file("vega", "vendor/vega.min.js", {"defer": "defer"})
+        svg_uri = "../" * depth + "_images/" + stem + ".svg"
+        spec_uri = "../" * depth + "_static/" + _SVG_FOLDER + "/" + stem + ".json"
+        # Only the small glue script: it loads the Vega runtime when needed.
         renderer.add_js_file("explorable", "explorable.js", {"defer": "defer"})
-        node = nodes.raw("", _figure_html(spec, vega, svg_uri, svg_size(svg)), format="html")
+        html_text = _figure_html(spec, vega, svg_uri, svg_size(svg), spec_uri)
+        node = nodes.raw("", html_text, format="html")
         node["classes"] += ["output", "explorable-output"]
         # The figure is a block of the page, outside the output's code styling.
         return [nodes.container("", node, classes=["explorable-container"])]
@@ -138,15 +151,18 @@ def _register_renderer(app: Sphinx) -> None:
 
 
 def _copy_assets(app: Sphinx, exception) -> None:
-    """Serve the default-state SVGs, the glue script and the Vega runtime from the site."""
+    """Serve the default-state SVGs, the specifications, the glue script and the Vega runtime."""
     if exception is not None or app.builder.format != "html":
         return
     out = Path(app.outdir)
     svgs = Path(app.outdir).parent / "jupyter_execute" / _SVG_FOLDER
     if svgs.is_dir():
         (out / "_images").mkdir(exist_ok=True)
+        (out / "_static" / _SVG_FOLDER).mkdir(parents=True, exist_ok=True)
         for svg in svgs.glob("*.svg"):
             shutil.copyfile(svg, out / "_images" / svg.name)
+        for spec in svgs.glob("*.json"):
+            shutil.copyfile(spec, out / "_static" / _SVG_FOLDER / spec.name)
     static = out / "_static"
     (static / "vendor").mkdir(parents=True, exist_ok=True)
     for asset in _ASSETS:

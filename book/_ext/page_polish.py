@@ -17,7 +17,15 @@ Loaded by ``_config.yml`` (``sphinx.local_extensions``).
   - images under ``_images`` get their ``width``/``height`` (no layout shift
     while they load) and are loaded lazily;
   - the bibliography list uses roles that assistive technology knows
-    (``listitem``; ``doc-biblioentry`` is deprecated in WAI-ARIA).
+    (``listitem``; ``doc-biblioentry`` is deprecated in WAI-ARIA);
+  - what a reader sees only after opening it (the source of a code cell
+    whose input is hidden, the solution of an exercise) is wrapped in a
+    ``<noscript class="book-deferred">``. With JavaScript, a browser parses
+    that as text, not as elements, so a chapter's document is a third
+    smaller and lays out faster; ``site.js`` turns it into elements when the
+    reader opens the block (or prints, or follows a link into it). Without
+    JavaScript, the browser shows the ``<noscript>`` content, which is the
+    block itself, exactly as before.
 """
 
 from __future__ import annotations
@@ -200,9 +208,78 @@ _PLAIN_TOKEN = re.compile(r'<span class="(?:n|p|w|nn|nx|pm)">([^<]*)</span>')
 # <span class="pre"> (no line break inside a word); such text breaks only at
 # spaces anyway, so the span goes.
 _PRE_WORD = re.compile(r'<span class="pre">([^<]*)</span>')
+# Two neighbouring tokens drawn alike in both colour modes (in the book's
+# Pygments style an operator is drawn like a string, a keyword like
+# "in"...) can share one <span>; white space between them shows no colour.
+_TOKEN_PAIR = re.compile(r'<span class="([a-z0-9]+)">([^<]*)</span>(\s*)<span class="([a-z0-9]+)">')
+_TOKEN_STYLE = re.compile(r'html\[data-theme="(light|dark)"\] \.highlight \.([a-z0-9]+) \{ ([^}]*)\}')
+
+
+def token_styles(pygments_css: str) -> dict[str, tuple[str, str]]:
+    """Each Pygments token class's (light, dark) declarations; prompts and output excluded."""
+    found: dict[str, dict[str, str]] = {}
+    for mode, token, declarations in _TOKEN_STYLE.findall(pygments_css):
+        found.setdefault(token, {})[mode] = " ".join(declarations.split())
+    return {
+        token: (modes["light"], modes["dark"])
+        for token, modes in found.items()
+        if set(modes) == {"light", "dark"} and not token.startswith("g") and token not in ("hll", "err")
+    }
+
+
+def merge_alike_tokens(pre: str, styles: dict[str, tuple[str, str]]) -> str:
+    def merge(match: re.Match) -> str:
+        first, text, space, second = match.groups()
+        if first in styles and styles.get(second) == styles[first]:
+            return f'<span class="{first}">{text}{space}'
+        return match.group(0)
+
+    while True:
+        merged = _TOKEN_PAIR.sub(merge, pre)
+        if merged == pre:
+            return merged
+        pre = merged
 _SIDEBAR = '<div id="pst-primary-sidebar" class="bd-sidebar-primary bd-sidebar">'
 
 _SRC = re.compile(r'\bsrc="([^"]+)"')
+
+# A code cell whose input is hidden: <details> ... </summary> then the input.
+# Its input is highlighted code (every "<" in it is escaped), so the first
+# "</details>" closes it.
+_HIDDEN_INPUT = re.compile(
+    r'(<details class="admonition hide above-input">\s*<summary\b.*?</summary>)(.*?)(</details>)', re.S
+)
+_SOLUTION_START = re.compile(r'<div class="solution dropdown admonition"[^>]*>\s*<p class="admonition-title">.*?</p>', re.S)
+_DIV_TAG = re.compile(r"<(/?)div\b[^>]*>")
+DEFERRED_OPEN = '<noscript class="book-deferred">'
+DEFERRED_CLOSE = "</noscript>"
+
+
+def _defer(content: str) -> str:
+    if not content.strip() or "<noscript" in content or "<script" in content:
+        return content  # nothing to gain, or markup a <noscript> cannot hold
+    return DEFERRED_OPEN + content + DEFERRED_CLOSE
+
+
+def defer_closed_blocks(text: str) -> str:
+    """Hidden code-cell inputs and exercise solutions go into ``<noscript class="book-deferred">``."""
+    text = _HIDDEN_INPUT.sub(lambda m: m.group(1) + _defer(m.group(2)) + m.group(3), text)
+    parts, position = [], 0
+    for start in _SOLUTION_START.finditer(text):
+        if start.start() < position:
+            continue  # a solution inside a solution: already deferred with its parent
+        depth, end = 1, None
+        for tag in _DIV_TAG.finditer(text, start.end()):
+            depth += -1 if tag.group(1) else 1
+            if depth == 0:
+                end = tag.start()
+                break
+        if end is None:
+            continue
+        parts += [text[position:start.end()], _defer(text[start.end():end])]
+        position = end
+    parts.append(text[position:])
+    return "".join(parts)
 
 
 def _icon_svg(match: re.Match) -> str:
@@ -270,7 +347,25 @@ def _label_math_headers(text: str) -> str:
     return _TH.sub(fix, text)
 
 
-def tidy_page(page: Path, is_search_page: bool) -> None:
+_MATH_FONT_PRELOAD = re.compile(r'<link rel="preload" href="([^"]*)fonts/math\.woff2"[^>]*>')
+
+
+def preload_temml_font(text: str) -> str:
+    """Preload Temml's small font on pages that draw with it (primes, script letters).
+
+    Found only once the style sheets are in, it arrived after the first
+    layout and made the browser lay the page out again.
+    """
+    if "Temml.woff2" in text or not ('class="tml-prime' in text or "mathscr" in text):
+        return text
+    found = _MATH_FONT_PRELOAD.search(text)
+    if not found:
+        return text
+    link = f'<link rel="preload" href="{found.group(1)}temml/Temml.woff2" as="font" type="font/woff2" crossorigin>'
+    return text[: found.end()] + "\n" + link + text[found.end():]
+
+
+def tidy_page(page: Path, is_search_page: bool, styles: dict[str, tuple[str, str]] | None = None) -> None:
     text = page.read_text(encoding="utf-8")
     text = _VIEWPORT.sub("", text)
     text = text.replace(
@@ -284,11 +379,13 @@ def tidy_page(page: Path, is_search_page: bool) -> None:
     text = _ICON.sub(_icon_svg, text)
     text = _size_images(page, text)
     text = text.replace('role="doc-biblioentry"', 'role="listitem"')
-    text = _PRE.sub(lambda match: _PLAIN_TOKEN.sub(r"\1", match.group(0)), text)
+    text = _PRE.sub(lambda match: merge_alike_tokens(_PLAIN_TOKEN.sub(r"\1", match.group(0)), styles or {}), text)
     text = _PRE_WORD.sub(r"\1", text)
     # A table's empty corner cell (pandas' index header) is not a header.
     text = text.replace("<th></th>", "<td></td>")
     text = _label_math_headers(text)
+    text = defer_closed_blocks(text)
+    text = preload_temml_font(text)
     # The sidebar (book title, search, chapters) is a landmark of its own, so
     # that no content lies outside every landmark.
     text = text.replace(
@@ -333,16 +430,47 @@ def subset_icon_fonts(outdir: Path) -> None:
         font.save(str(font_path))
 
 
+_ICON_RULE = re.compile(r"((?:\.fa-[a-z0-9-]+:before,?)+)\{content:[^}]*\}")
+_ICON_CLASS = re.compile(r"\bfa-[a-z0-9-]+")
+
+
+def drop_unused_icon_rules(outdir: Path) -> None:
+    """Drop the theme's rules for the Font Awesome icons that no page or script names.
+
+    The theme's main style sheet blocks the first paint and carries one
+    ``.fa-NAME:before{content:...}`` rule for each of some 1,900 icons; the
+    pages draw their icons as inline SVG, and only class names that occur in
+    the site's HTML or JavaScript can ever match a rule.
+    """
+    theme_css = outdir / "_static" / "styles" / "pydata-sphinx-theme.css"
+    if not theme_css.is_file():
+        return
+    used: set[str] = set()
+    for path in outdir.rglob("*"):
+        if path.suffix in (".html", ".js") and path.is_file():
+            used |= set(_ICON_CLASS.findall(path.read_text(encoding="utf-8", errors="replace")))
+
+    def keep(match: re.Match) -> str:
+        selectors = [s for s in match.group(1).split(",") if s and s[1:-len(":before")] in used]
+        return ",".join(selectors) + match.group(0)[len(match.group(1)):] if selectors else ""
+
+    text = theme_css.read_text(encoding="utf-8")
+    theme_css.write_text(_ICON_RULE.sub(keep, text), encoding="utf-8")
+
+
 def tidy_site(app: Sphinx, exception: Exception | None) -> None:
     if exception is not None or app.builder.format != "html":
         return
     outdir = Path(app.outdir)
+    pygments_css = outdir / "_static" / "pygments.css"
+    styles = token_styles(pygments_css.read_text(encoding="utf-8")) if pygments_css.is_file() else {}
     for page in outdir.rglob("*.html"):
         relative = page.relative_to(outdir)
         if relative.parts[0] in ("_static", "_sources", "_images"):
             continue
-        tidy_page(page, is_search_page=relative.as_posix() == "search.html")
+        tidy_page(page, is_search_page=relative.as_posix() == "search.html", styles=styles)
     subset_icon_fonts(outdir)
+    drop_unused_icon_rules(outdir)
     # Nothing loads the icon script any more; do not ship 3 MB of it.
     for name in ("fontawesome.js", "fontawesome.js.map"):
         (outdir / "_static" / "scripts" / name).unlink(missing_ok=True)
@@ -372,5 +500,6 @@ def setup(app: Sphinx) -> dict:
     app.connect("doctree-resolved", give_figures_alt_text)
     app.connect("html-page-context", add_description)
     app.connect("html-page-context", defer_scripts, priority=950)
-    app.connect("build-finished", tidy_site)
+    # After the theme has rewritten pygments.css with its light and dark rules.
+    app.connect("build-finished", tidy_site, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1.0"}
