@@ -115,7 +115,7 @@ def test_wrong_code_grid_default_and_budget(wrong):
 
 
 # ---------------------------------------------------------------------------
-# The variational view: z.p + T H(p) over p = (q, 1 - q)
+# The variational view: z.p + T H(p) over p = (p1, 1 - p1)
 # ---------------------------------------------------------------------------
 
 from explorables.entropy_and_coding import entropy_tradeoff  # noqa: E402
@@ -129,17 +129,17 @@ def tradeoff():
 @pytest.mark.parametrize("temperature", [1.0, 0.1, 0.7, 3.0])
 def test_tradeoff_matches_entropy_softmax_and_logsumexp(tradeoff, temperature):
     z = np.array([1.0, 0.0])
-    q = np.linspace(0.0, 1.0, 61)
+    p1 = np.linspace(0.0, 1.0, 61)
     # entropy in nats from scratch, with 0 log 0 = 0
     with np.errstate(divide="ignore", invalid="ignore"):
-        h = -np.nan_to_num(q * np.log(q)) - np.nan_to_num((1 - q) * np.log(1 - q))
+        h = -np.nan_to_num(p1 * np.log(p1)) - np.nan_to_num((1 - p1) * np.log(1 - p1))
     curve = tradeoff.rows("curve", temperature=temperature)
-    np.testing.assert_allclose([r["q"] for r in curve], q, rtol=RTOL, atol=1e-12)
-    np.testing.assert_allclose([r["f"] for r in curve], q * z[0] + (1 - q) * z[1]
+    np.testing.assert_allclose([r["p1"] for r in curve], p1, rtol=RTOL, atol=1e-12)
+    np.testing.assert_allclose([r["f"] for r in curve], p1 * z[0] + (1 - p1) * z[1]
                                + temperature * h, rtol=RTOL, atol=1e-12)
     (best,) = tradeoff.rows("best", temperature=temperature)
     e = np.exp(z / temperature)
-    np.testing.assert_allclose(best["q"], e[0] / e.sum(), rtol=RTOL)
+    np.testing.assert_allclose(best["p1"], e[0] / e.sum(), rtol=RTOL)
     np.testing.assert_allclose(best["f"], temperature * np.log(e.sum()), rtol=RTOL)
     # the dot is the top of the curve: no grid point is higher
     assert max(r["f"] for r in curve) <= best["f"] * (1 + RTOL)

@@ -88,6 +88,10 @@ def test_what_the_page_says(explorable):
             zero = [t for t in range(41) if values[(float(t), dtype, "0", method)] == 0.0]
             assert zero == list(range(first, 41)), (dtype, method, zero)
     assert all(rows[(t, "float32", "0", "shifted")] > 1e6 for t in np.arange(17.0, 41.0))
+    # with o = 0 the two curves coincide (the caption): same values in every format
+    for dtype in ("float16", "float32", "float64"):
+        for t in range(41):
+            assert values[(float(t), dtype, "0", "naive")] == values[(float(t), dtype, "0", "shifted")]
     # the symmetric-log axis reaches every finite error
     assert max(e for e in rows.values() if e is not None) <= 1e16
 

@@ -236,36 +236,36 @@ def wrong_code():
     )
 
 
-#: Two logits for the variational picture; p = (q, 1 - q).
+#: Two logits for the variational picture; p = (p1, 1 - p1).
 TRADEOFF_LOGITS = np.array([1.0, 0.0])
 TRADEOFF_TEMPERATURES = np.round(np.linspace(0.1, 3.0, 30), 6)
-TRADEOFF_Q = np.linspace(0.0, 1.0, 61)
+TRADEOFF_P1 = np.linspace(0.0, 1.0, 61)
 
 
 def entropy_tradeoff():
-    """z·p + T·H(p) over p = (q, 1 - q), its maximiser softmax(z/T) and maximum T·LSE(z/T)."""
+    """z·p + T·H(p) over p = (p1, 1 - p1), its maximiser softmax(z/T) and maximum T·LSE(z/T)."""
     z = TRADEOFF_LOGITS
-    grid = np.stack([TRADEOFF_Q, 1.0 - TRADEOFF_Q], axis=1)
+    grid = np.stack([TRADEOFF_P1, 1.0 - TRADEOFF_P1], axis=1)
 
     def states(temperature):
         objective = grid @ z + temperature * entropy(grid)
-        best_q = softmax(z, temperature=temperature)[0]
+        best_p1 = softmax(z, temperature=temperature)[0]
         best = temperature * logsumexp(z / temperature)
-        curve = [{"q": q, "f": f} for q, f in zip(TRADEOFF_Q, objective)]
-        texts = [{"k": 1, "text": f"maximiser q = softmax(z / T)₁ = {best_q:.4f}"},
+        curve = [{"p1": p1, "f": f} for p1, f in zip(TRADEOFF_P1, objective)]
+        texts = [{"k": 1, "text": f"maximiser p₁ = softmax(z / T)₁ = {best_p1:.4f}"},
                  {"k": 2, "text": f"maximum T·LSE(z / T) = {best:.4f}"}]
-        return {"curve": curve, "best": [{"q": best_q, "f": best}], "values": texts}
+        return {"curve": curve, "best": [{"p1": best_p1, "f": best}], "values": texts}
 
-    x = {"field": "q", "type": "quantitative", "title": "q = p₁", "scale": {"domain": [0, 1]}}
+    x = {"field": "p1", "type": "quantitative", "title": "p₁", "scale": {"domain": [0, 1]}}
     y = {"field": "f", "type": "quantitative", "title": "z·p + T·H(p)",
          "scale": {"domain": [0, 2.8]}}
     plot = {
         "width": 300, "height": 200,
         "layer": [
-            # drawn in the stored order of q (without it, Vega-Lite inserts a
+            # drawn in the stored order of p1 (without it, Vega-Lite inserts a
             # conversion before the state filter)
             {"data": {"name": "curve"}, "mark": {"type": "line", "color": "#1f77b4"},
-             "encoding": {"x": x, "y": y, "order": {"field": "q", "type": "quantitative"}}},
+             "encoding": {"x": x, "y": y, "order": {"field": "p1", "type": "quantitative"}}},
             {"data": {"name": "best"},
              "mark": {"type": "point", "filled": True, "size": 80, "color": "#d62728",
                       "tooltip": True},
@@ -276,7 +276,7 @@ def entropy_tradeoff():
         ],
     }
     default = 1.0
-    best_q = softmax(z, temperature=default)[0]
+    best_p1 = softmax(z, temperature=default)[0]
     best = default * logsumexp(z / default)
     return Explorable(
         "ent-entropy-tradeoff",
@@ -286,11 +286,11 @@ def entropy_tradeoff():
         # the dashed line: max_k z_k, the value as T -> 0
         static={"score": [{"f": z.max()}]},
         description=(
-            "The objective z·p + T·H(p) over the distributions p = (q, 1 − q) for z = (1, 0) "
-            f"at temperature 1: a concave curve from 0 at q = 0 to 1 at q = 1, highest at "
-            f"q = {best_q:.4f}, where it equals {best:.4f}; a dashed line marks max z = 1."),
+            "The objective z·p + T·H(p) over the distributions p = (p₁, 1 − p₁) for z = (1, 0) "
+            f"at temperature 1: a concave curve from 0 at p₁ = 0 to 1 at p₁ = 1, highest at "
+            f"p₁ = {best_p1:.4f}, where it equals {best:.4f}; a dashed line marks max z = 1."),
         caption=("The variational view for two classes, z = (1, 0). The dot is the "
                  "maximiser softmax(z / T)₁ at height T·LSE(z / T). Lower T and the peak "
-                 "slides to q = 1 and down to max z = 1 (dashed); raise it and entropy "
-                 "wins, pulling the peak towards q = 1/2."),
+                 "slides to p₁ = 1 and down to max z = 1 (dashed); raise it and entropy "
+                 "wins, pulling the peak towards p₁ = 1/2."),
     )

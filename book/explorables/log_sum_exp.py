@@ -152,7 +152,8 @@ def lse_accuracy():
             f"marked gap t = 20 has the exact value {float(reference):.7g}, and "
             + "; ".join(described) + "."),
         caption=("Log-sum-exp of z = (o, o − t) three ways. With o = 0 the naive and the "
-                 "shifted formula lose the small term e^(−t) once 1 + e^(−t) rounds to 1; "
+                 "shifted formula compute the same sum, so their curves coincide, and both "
+                 "lose the small term e^(−t) once 1 + e^(−t) rounds to 1; "
                  "with a large offset the naive one overflows. On this grid softmax_lib "
                  "(the log1p refinement) is within half an ulp in float16 and float32, "
                  "the nearest number of the format, and within 1 ulp in float64. Errors "
