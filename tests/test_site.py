@@ -21,6 +21,11 @@ pytestmark = pytest.mark.site
 # way). Lines from a notebook kernel's own log ("[IPKernelApp] WARNING | ...")
 # are the kernel process talking, not the build, and are left out.
 _KERNEL_LOG_LINE = re.compile(r"^\[IPKernelApp\] ")
+# The math font before the build subsets it (book/_ext/math_at_build.py's FONT_SOURCE).
+MATH_FONT_SOURCE = (
+    REPO_ROOT / "book" / "_ext" / "node_modules" / "@fontsource" / "noto-sans-math" / "files"
+    / "noto-sans-math-latin-400-normal.woff2"
+)
 
 # Elements that may hold TeX on purpose: code. (Maths is MathML, rendered at
 # build time, so TeX may not appear even inside math elements.)
@@ -208,6 +213,30 @@ def test_math_is_rendered_at_build_time(built_site: Path) -> None:
     font = built_site / "_static" / "fonts" / "math.woff2"
     assert font.is_file(), "the subset math font is missing"
     assert font.stat().st_size < 100_000, f"the math font is {font.stat().st_size} bytes: not subset?"
+
+
+def test_math_font_has_every_character_the_maths_draws(built_site: Path) -> None:
+    """Each character of every formula, and the radical sign of square roots, is in the font.
+
+    A character missing from the subset font falls back to a text font or to
+    nothing: a square root without its sign reads as a fraction bar.
+    """
+    from fontTools.ttLib import TTFont
+
+    subset = set(TTFont(str(built_site / "_static" / "fonts" / "math.woff2")).getBestCmap())
+    # Characters the full font lacks (a check mark, say) come from the text font.
+    full = set(TTFont(str(MATH_FONT_SOURCE)).getBestCmap())
+    missing: dict[str, set[str]] = {}
+    for page in _html_pages(built_site):
+        needed: set[str] = set()
+        for math in _soup(page).find_all("math"):
+            needed.update(math.get_text())
+            if math.find(["msqrt", "mroot"]):
+                needed.add("\u221a")
+        lacking = {char for char in needed if ord(char) in full - subset}
+        if lacking:
+            missing[str(page.relative_to(built_site))] = lacking
+    assert missing == {}, f"characters the math font lacks, by page: {missing}"
 
 
 def test_every_page_has_one_viewport_and_a_description(built_site: Path) -> None:

@@ -379,6 +379,7 @@ class MathStore:
         self.version = temml_version() + "+" + CACHE_FORMAT
         self.rendered: dict[str, str] = {}
         self.used: set[str] = set()
+        self.book_keys: set[str] = set()
         self.errors: dict[str, str] = {}
         if self.path.is_file():
             stored = json.loads(self.path.read_text(encoding="utf-8"))
@@ -460,6 +461,9 @@ def collect_all_formulas(app: Sphinx, env: Any) -> None:
             items.append((node.astext(), False))
         for node in doctree.findall(nodes.math_block):
             items += block_layout(node).fragments()
+    # Every formula of the book, not only those of the pages this build writes:
+    # the font is subset from these, and an incremental build rewrites few pages.
+    store.book_keys = {store.key(*item) for item in items}
     before = len(store.rendered)
     store.render_missing(items)
     logger.info("maths: %d formulas, %d converted now", len(set(items)), len(store.rendered) - before)
@@ -533,6 +537,10 @@ def visit_displaymath(self: Any, node: nodes.math_block) -> None:
 # Chromium draws a one-letter <mi> in mathematical italic (U+1D434...), so those
 # code points are kept for every Latin and Greek letter.
 _MATH_ITALIC = list(range(0x1D434, 0x1D49C)) + list(range(0x1D6E2, 0x1D71C)) + [0x210E]
+# The radical sign of <msqrt> and <mroot> is drawn from the font but is never in
+# the MathML text, so it (and, through the MATH table, its larger variants) is
+# kept explicitly.
+_DRAWN_NOT_WRITTEN = [0x221A]
 _TEXT = re.compile(r">([^<]+)<")
 
 
@@ -544,10 +552,11 @@ def subset_math_font(app: Sphinx, exception: Exception | None) -> None:
     from fontTools.ttLib import TTFont
 
     characters: set[int] = set(range(0x20, 0x7F))
-    for key in store.used:
+    for key in (store.used | store.book_keys) & store.rendered.keys():
         for text in _TEXT.findall(store.rendered[key]):
             characters.update(ord(char) for char in html.unescape(text))
     characters.update(_MATH_ITALIC)
+    characters.update(_DRAWN_NOT_WRITTEN)
     options = subset.Options()
     options.flavor = "woff2"
     options.layout_features = ["*"]
