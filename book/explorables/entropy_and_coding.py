@@ -7,11 +7,7 @@ from softmax_lib.explorable import Explorable, Slider
 from softmax_lib.information import (average_code_length, cross_entropy, entropy, huffman_code,
                                      kl_divergence, kraft_sum)
 
-from .softmax import text_view
-
-#: Text marks get an explicit colour from Vega-Lite, which the dark theme cannot
-#: restyle; this grey reads on the light and on the dark page (contrast > 4:1).
-TEXT_GREY = "#767676"
+from ._views import TEXT_GREY, text_view, two_text_lines
 
 __all__ = ["huffman_editor", "wrong_code", "entropy_tradeoff"]
 
@@ -88,24 +84,11 @@ def huffman_editor():
                           "text": {"value": "L"}}},
         ],
     }
-    text = {
-        "data": {"name": "bits"},
-        "width": 320, "height": 34,
-        "transform": [
-            {"calculate": "'H = ' + format(datum.H, '.4f') + '  ≤  L = ' + format(datum.L, '.4f')"
-                          " + '  <  H + 1 = ' + format(datum.H1, '.4f')", "as": "line1"},
-            {"calculate": "'bits per symbol;  Kraft sum of the code = ' + datum.kraft",
-             "as": "line2"},
-        ],
-        "layer": [
-            {"mark": {"type": "text", "align": "left", "baseline": "top", "x": 0, "y": 0,
-                      "fontSize": 11, "color": TEXT_GREY},
-             "encoding": {"text": {"field": "line1"}}},
-            {"mark": {"type": "text", "align": "left", "baseline": "top", "x": 0, "y": 17,
-                      "fontSize": 11, "color": TEXT_GREY},
-             "encoding": {"text": {"field": "line2"}}},
-        ],
-    }
+    text = two_text_lines(
+        "bits",
+        "'H = ' + format(datum.H, '.4f') + '  ≤  L = ' + format(datum.L, '.4f')"
+        " + '  <  H + 1 = ' + format(datum.H1, '.4f')",
+        "'bits per symbol;  Kraft sum of the code = ' + datum.kraft")
     default = states(*DEFAULT_WEIGHTS)
     p_default = ", ".join(f"{r['p']:.4g}" for r in default["sym"])
     code_default = ", ".join(r["cw"] for r in default["sym"])
@@ -197,26 +180,13 @@ def wrong_code():
               for field, label, dy, align in marks],
         ],
     }
-    text = {
-        "data": {"name": "bits"},
-        "width": 320, "height": 34,
-        "transform": [
-            {"calculate": "'H(p) = ' + format(datum.H, '.4f')"
-                          " + ',  H(p, q) = ' + format(datum.Hpq, '.4f')"
-                          " + ',  D(p || q) = ' + format(datum.D, '.4f')",
-             "as": "line1"},
-            {"calculate": "'Huffman code for q, on data from p: L = ' + format(datum.L, '.4f')"
-                          " + ' bits per symbol'", "as": "line2"},
-        ],
-        "layer": [
-            {"mark": {"type": "text", "align": "left", "baseline": "top", "x": 0, "y": 0,
-                      "fontSize": 11, "color": TEXT_GREY},
-             "encoding": {"text": {"field": "line1"}}},
-            {"mark": {"type": "text", "align": "left", "baseline": "top", "x": 0, "y": 17,
-                      "fontSize": 11, "color": TEXT_GREY},
-             "encoding": {"text": {"field": "line2"}}},
-        ],
-    }
+    text = two_text_lines(
+        "bits",
+        "'H(p) = ' + format(datum.H, '.4f')"
+        " + ',  H(p, q) = ' + format(datum.Hpq, '.4f')"
+        " + ',  D(p || q) = ' + format(datum.D, '.4f')",
+        "'Huffman code for q, on data from p: L = ' + format(datum.L, '.4f')"
+        " + ' bits per symbol'")
     default = states(*DEFAULT_MODEL)["bits"][0]
     return Explorable(
         "entropy-wrong-code",

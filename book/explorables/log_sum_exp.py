@@ -14,7 +14,7 @@ import numpy as np
 from softmax_lib import logsumexp
 from softmax_lib.explorable import Explorable, Select, Slider
 
-from .softmax import text_view
+from ._views import text_view
 
 __all__ = ["lse_accuracy"]
 

@@ -10,6 +10,8 @@ import numpy as np
 from softmax_lib import softmax
 from softmax_lib.explorable import Explorable, Slider
 
+from ._views import text_view
+
 __all__ = ["temperature_bars", "simplex_point"]
 
 #: The logits of the chapter's running example; the sliders move the third.
@@ -25,28 +27,6 @@ SOFTMAX_LABEL = "softmax of z / T"
 #: ``CORNERS[k]``, and a distribution p is drawn at ``p @ CORNERS``.
 CORNERS = np.array([[0.0, 0.0], [1.0, 0.0], [0.5, np.sqrt(3.0) / 2.0]])
 PATH_TEMPERATURES = np.geomspace(0.05, 50.0, 61)
-
-
-def text_view(dataset, field="text", width=300, line=16, order=None):
-    """A view that writes the strings in ``field`` of ``dataset``, one line each.
-
-    Lines are in the order of the numeric field ``order`` (needed when there
-    are several: a view keeps the order in which it first saw each string).
-
-    The strings are drawn as the labels of a nominal axis, one band per string:
-    the axis lines them up left-aligned at a fixed line height, and its labels
-    take their colour from the page's theme (light or dark).
-    """
-    return {
-        "data": {"name": dataset},
-        "width": width, "height": {"step": line},
-        "mark": {"type": "point", "opacity": 0},
-        "encoding": {"y": {"field": field, "type": "nominal", "title": None,
-                           "sort": {"field": order} if order else None,
-                           "axis": {"labelAlign": "left", "labelPadding": 0, "labelLimit": width,
-                                    "labelFontSize": 11, "domain": False, "ticks": False,
-                                    "grid": False}}},
-    }
 
 
 def _logits(z3, size=LOGITS.size):

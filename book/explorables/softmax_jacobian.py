@@ -10,7 +10,7 @@ import numpy as np
 from softmax_lib import softmax_jacobian
 from softmax_lib.explorable import Explorable, Slider
 
-from .softmax import text_view
+from ._views import text_view
 
 __all__ = ["jacobian_heatmap"]
 

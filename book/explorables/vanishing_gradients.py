@@ -6,9 +6,7 @@ from softmax_lib import (cross_entropy_grad, numerical_gradient, softmax, softma
                          softmax_vjp)
 from softmax_lib.explorable import Explorable, Select, Slider
 
-#: Text marks get an explicit colour from Vega-Lite, which the dark theme cannot
-#: restyle; this grey reads on the light and on the dark page (contrast > 4:1).
-TEXT_GREY = "#767676"
+from ._views import TEXT_GREY, two_text_lines
 
 __all__ = ["scale_explorer", "loss_gradients"]
 
@@ -109,23 +107,11 @@ def scale_explorer():
              "encoding": {"x": x_axis, "y": {"field": "n", **log_y}}},
         ],
     }
-    text = {
-        "data": {"name": "now"},
-        "width": 320, "height": 34,
-        "transform": [{"calculate": (
-            "'α = ' + format(datum.a, '.3~g') + ':  ‖J‖_F = ' + format(datum.n, '.3~g')"),
-            "as": "line1"},
-            {"calculate": ("'slope of ln‖J‖_F in α: ' + format(datum.rate, '.4f')"
-                           " + ',  −Δ = ' + format(datum.nd, '.4f')"), "as": "line2"}],
-        "layer": [
-            {"mark": {"type": "text", "align": "left", "baseline": "top", "x": 0, "y": 0,
-                      "fontSize": 11, "color": TEXT_GREY},
-             "encoding": {"text": {"field": "line1"}}},
-            {"mark": {"type": "text", "align": "left", "baseline": "top", "x": 0, "y": 17,
-                      "fontSize": 11, "color": TEXT_GREY},
-             "encoding": {"text": {"field": "line2"}}},
-        ],
-    }
+    text = two_text_lines(
+        "now",
+        "'α = ' + format(datum.a, '.3~g') + ':  ‖J‖_F = ' + format(datum.n, '.3~g')",
+        "'slope of ln‖J‖_F in α: ' + format(datum.rate, '.4f')"
+        " + ',  −Δ = ' + format(datum.nd, '.4f')")
     default = states(0.0, "10")["now"][0]
     return Explorable(
         "vanishing-gradients-scale",
