@@ -7,6 +7,7 @@ The book is built once per session by the ``book_build`` fixture
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -15,17 +16,15 @@ from bs4 import BeautifulSoup
 
 from conftest import REPO_ROOT, BookBuild, toc_documents
 
+sys.path.insert(0, str(REPO_ROOT / "book" / "_ext"))
+from math_at_build import FONT_SOURCE, FONT_TARGET  # noqa: E402
+
 pytestmark = pytest.mark.site
 
 # Sphinx writes warnings as "path:line: WARNING: message" (and errors the same
 # way). Lines from a notebook kernel's own log ("[IPKernelApp] WARNING | ...")
 # are the kernel process talking, not the build, and are left out.
 _KERNEL_LOG_LINE = re.compile(r"^\[IPKernelApp\] ")
-# The math font before the build subsets it (book/_ext/math_at_build.py's FONT_SOURCE).
-MATH_FONT_SOURCE = (
-    REPO_ROOT / "book" / "_ext" / "node_modules" / "@fontsource" / "noto-sans-math" / "files"
-    / "noto-sans-math-latin-400-normal.woff2"
-)
 
 # Elements that may hold TeX on purpose: code. (Maths is MathML, rendered at
 # build time, so TeX may not appear even inside math elements.)
@@ -223,9 +222,9 @@ def test_math_font_has_every_character_the_maths_draws(built_site: Path) -> None
     """
     from fontTools.ttLib import TTFont
 
-    subset = set(TTFont(str(built_site / "_static" / "fonts" / "math.woff2")).getBestCmap())
+    subset = set(TTFont(str(built_site / FONT_TARGET)).getBestCmap())
     # Characters the full font lacks (a check mark, say) come from the text font.
-    full = set(TTFont(str(MATH_FONT_SOURCE)).getBestCmap())
+    full = set(TTFont(str(FONT_SOURCE)).getBestCmap())
     missing: dict[str, set[str]] = {}
     for page in _html_pages(built_site):
         needed: set[str] = set()
