@@ -1,6 +1,8 @@
 # Set-up, build, test and preview of the softmax book.
 #
-#   make book    build the site into _build/html (warnings are errors)
+#   make book    build the site into _build/html, the Chinese edition into
+#                _build/html/zh_CN (warnings are errors)
+#   make translations  update the Chinese catalogs (locales/) from the English text
 #   make test    run every test layer in one pytest run
 #   make lab     open the chapters in JupyterLab (on the introduction)
 #   make audit   build, then run Lighthouse on every page (a benchmark, not a test)
@@ -34,10 +36,11 @@ export JUPYTER_PLATFORM_DIRS := 1
 # MPLBACKEND is deliberately not set: a kernel that inherits MPLBACKEND=Agg
 # stops showing figures inline, and the notebooks' stored figures would vanish.
 
-.PHONY: help venv book test lab serve audit clean distclean
+.PHONY: help venv book translations test lab serve audit clean distclean
 
 help:
-	@echo "make book    build the site into $(HTML_DIR) (warnings are errors)"
+	@echo "make book    build the site into $(HTML_DIR), the Chinese edition into $(HTML_DIR)/zh_CN (warnings are errors)"
+	@echo "make translations  update the Chinese catalogs in locales/ after English text changed"
 	@echo "make test    run all tests: library, doctests, notebooks (nbval), site, browser"
 	@echo "make lab     open the chapters in JupyterLab"
 	@echo "make audit   build, then measure every page with Lighthouse (book/performance_data/)"
@@ -85,9 +88,18 @@ book: $(VENV_STAMP) $(NODE_STAMP)
 	  rm -rf $(BUILD_DIR)/.jupyter_cache $(BUILD_DIR)/.doctrees; \
 	  echo "$$fingerprint" > $(LIB_STAMP); \
 	fi
-	$(VENV_BIN)/jupyter-book build . -W -n --keep-going
+	@# English into $(HTML_DIR), then the Chinese edition into $(HTML_DIR)/zh_CN
+	@# from the same execution cache (book/_ext/editions.py).
+	$(VENV_BIN)/python book/_ext/editions.py build -W -n --keep-going
 	@echo
 	@echo "$(CURDIR)/$(HTML_DIR)/index.html"
+	@echo "$(CURDIR)/$(HTML_DIR)/zh_CN/index.html"
+
+# Extract the English messages and merge them into locales/zh_CN: changed
+# paragraphs become fuzzy or untranslated, and the catalog test fails until a
+# translator has dealt with them (README, "Translating").
+translations: $(VENV_STAMP) $(NODE_STAMP)
+	$(VENV_BIN)/python book/_ext/editions.py catalogs
 
 test: $(VENV_STAMP) $(NODE_STAMP)
 	$(VENV_BIN)/python -m pytest --doctest-modules --nbval tests softmax_lib $(NOTEBOOKS)

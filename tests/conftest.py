@@ -85,14 +85,24 @@ def _jupyter_book_executable() -> str:
     return str(candidate)
 
 
+# The editions of the site: URL prefix under the English root, and the
+# language code of their pages.
+EDITIONS = {"en": "", "zh_CN": "zh_CN/"}
+
+
 @pytest.fixture(scope="session")
 def book_build(tmp_path_factory: pytest.TempPathFactory) -> BookBuild:
-    """Build the book from scratch into a fresh folder and record the log."""
+    """Build both editions from scratch into a fresh folder and record the log.
+
+    The same driver as ``make book`` (``book/_ext/editions.py``): English into
+    ``_build/html``, Chinese into ``_build/html/zh_CN``.
+    """
     output_dir = tmp_path_factory.mktemp("book")
+    _jupyter_book_executable()
     command = [
-        _jupyter_book_executable(),
+        sys.executable,
+        str(REPO_ROOT / "book" / "_ext" / "editions.py"),
         "build",
-        str(REPO_ROOT),
         "--path-output",
         str(output_dir),
         "-W",

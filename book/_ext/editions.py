@@ -34,7 +34,14 @@ LOCALES = REPO_ROOT / "locales"
 
 # Each translated edition: its Sphinx language and what its config changes.
 EDITIONS = {
-    "zh_CN": {"title": "Softmax、Log-Sum-Exp 与交叉熵"},
+    "zh_CN": {
+        "title": "Softmax、Log-Sum-Exp 与交叉熵",
+        "sphinx": {
+            # MyST-NB's toggle of a hidden code cell (the book hides only inputs).
+            "nb_code_prompt_show": "显示代码",
+            "nb_code_prompt_hide": "隐藏代码",
+        },
+    },
 }
 
 
@@ -58,6 +65,7 @@ def edition_config(language: str, build_dir: Path) -> Path:
         name: str((REPO_ROOT / path).resolve()) for name, path in sphinx["local_extensions"].items()
     }
     sphinx["config"]["language"] = language
+    sphinx["config"].update(EDITIONS[language]["sphinx"])
     target = build_dir / "editions" / language / "_config.yml"
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")

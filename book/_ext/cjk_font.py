@@ -1,0 +1,121 @@
+"""Chinese text that renders on every machine, at the cost of no byte where a font exists.
+
+Loaded by ``_config.yml`` (``sphinx.local_extensions``); it acts only in the
+Chinese edition.
+
+The pages name the Chinese fonts that phones and desktops ship (PingFang SC,
+Microsoft YaHei, Noto Sans CJK SC, ...) and, last, "Book CJK": Noto Sans SC
+(SIL Open Font License, from the pinned npm package ``@fontsource/noto-sans-sc``)
+cut down at the end of the build to the Chinese characters and punctuation the
+edition's pages contain. A browser fetches a web font only when an earlier
+font of the list lacks a character it must draw, and the ``unicode-range``
+limits "Book CJK" to Chinese, so a reader with a Chinese font downloads
+nothing, and a reader without one (a bare Linux, for example) still reads
+Chinese instead of empty boxes.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import shutil
+from pathlib import Path
+
+from sphinx.application import Sphinx
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+FONT_PACKAGE = REPO_ROOT / "node_modules" / "@fontsource" / "noto-sans-sc"
+FONT_SOURCE = FONT_PACKAGE / "files" / "noto-sans-sc-chinese-simplified-400-normal.woff2"
+FONT_TARGET = Path("_static") / "fonts" / "book-cjk.woff2"
+CSS_TARGET = Path("_static") / "cjk-font.css"
+
+# CJK punctuation, ideographs (with extension A) and full-width forms.
+UNICODE_RANGES = [(0x3000, 0x303F), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xFF00, 0xFFEF)]
+FONT_STACK = (
+    'system-ui, -apple-system, "Segoe UI", "PingFang SC", "Hiragino Sans GB", '
+    '"Microsoft YaHei", "Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei", '
+    '"Book CJK", sans-serif'
+)
+_TAG = re.compile(r"<[^>]*>")
+
+
+def is_chinese(app: Sphinx) -> bool:
+    return (app.config.language or "").startswith("zh")
+
+
+def covered(character: str) -> bool:
+    """True when ``character`` is drawn from "Book CJK" (inside its unicode-range)."""
+    code = ord(character)
+    return any(low <= code <= high for low, high in UNICODE_RANGES)
+
+
+def characters_of_site(outdir: Path) -> set[str]:
+    """Every character in ``UNICODE_RANGES`` that a page of the site contains.
+
+    All pages are read, not only those written by this build, so that an
+    incremental build keeps the characters of the pages it did not rewrite.
+    """
+    found: set[str] = set()
+    for page in outdir.rglob("*.html"):
+        text = html.unescape(_TAG.sub(" ", page.read_text(encoding="utf-8")))
+        found.update(char for char in text if covered(char))
+    return found
+
+
+def font_face_css() -> str:
+    ranges = ", ".join(f"U+{low:04X}-{high:04X}" for low, high in UNICODE_RANGES)
+    return (
+        "/* Chinese edition: system Chinese fonts first; the subset Noto Sans SC\n"
+        "   (fonts/book-cjk.woff2, OFL) only where none is installed. */\n"
+        "@font-face {\n"
+        '  font-family: "Book CJK";\n'
+        '  src: url("fonts/book-cjk.woff2") format("woff2");\n'
+        "  font-weight: 400;\n"
+        "  font-display: swap;\n"
+        f"  unicode-range: {ranges};\n"
+        "}\n"
+        "html {\n"
+        f"  --pst-font-family-base: {FONT_STACK};\n"
+        f"  --pst-font-family-heading: {FONT_STACK};\n"
+        "}\n"
+    )
+
+
+def subset_font(characters: set[str], target: Path) -> None:
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    options = subset.Options()
+    options.flavor = "woff2"
+    options.layout_features = ["*"]
+    options.name_IDs = [0, 1, 2, 3, 4, 5, 6, 13, 14]  # names, copyright and licence
+    options.notdef_outline = True
+    font = TTFont(str(FONT_SOURCE))
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(unicodes=sorted(ord(char) for char in characters))
+    subsetter.subset(font)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    font.flavor = "woff2"
+    font.save(str(target))
+
+
+def write_font(app: Sphinx, exception: Exception | None) -> None:
+    if exception is not None or app.builder.format != "html" or not is_chinese(app):
+        return
+    outdir = Path(app.outdir)
+    subset_font(characters_of_site(outdir), outdir / FONT_TARGET)
+    shutil.copyfile(FONT_PACKAGE / "LICENSE", outdir / FONT_TARGET.with_name("book-cjk-LICENSE.txt"))
+    (outdir / CSS_TARGET).write_text(font_face_css(), encoding="utf-8")
+
+
+def link_style_sheet(app: Sphinx) -> None:
+    if is_chinese(app):
+        if not FONT_SOURCE.is_file():
+            raise FileNotFoundError(f"{FONT_SOURCE} is missing: run `npm ci` at the repository root")
+        app.add_css_file(CSS_TARGET.name)
+
+
+def setup(app: Sphinx) -> dict:
+    app.connect("builder-inited", link_style_sheet)
+    app.connect("build-finished", write_font)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
