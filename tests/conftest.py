@@ -85,9 +85,15 @@ def _jupyter_book_executable() -> str:
     return str(candidate)
 
 
-# The editions of the site: URL prefix under the English root, and the
-# language code of their pages.
+# The editions of the site: each one's folder under the English root (its URL
+# prefix), and the language its pages declare in <html lang>.
 EDITIONS = {"en": "", "zh_CN": "zh_CN/"}
+EDITION_LANG = {"en": "en", "zh_CN": "zh-CN"}
+
+
+def edition_dirs(built_site: Path) -> dict[str, Path]:
+    """The root folder of each edition of a built site."""
+    return {edition: built_site / prefix for edition, prefix in EDITIONS.items()}
 
 
 @pytest.fixture(scope="session")

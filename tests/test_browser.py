@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from conftest import CHROMIUM, CHROMIUM_ARGS, toc_documents
+from conftest import CHROMIUM, CHROMIUM_ARGS, EDITIONS, toc_documents
 
 pytestmark = pytest.mark.browser
 
@@ -71,6 +71,9 @@ async () => {
 """
 
 _RAW_TEX_MARKERS = ("\\(", "\\)", "\\[", "\\]", "$$", "\\begin{", "\\frac", "\\text{")
+# A MyST role left as text ({numref}`fig-x`, {eq}`...`, {cite:t}`...`): a
+# reference that did not resolve, or a translation that broke its markup.
+_RAW_ROLE = re.compile(r"\{[a-z]+(?::[a-z]+)?\}`")
 
 # Every <img> must have a text alternative that says something: not empty,
 # not a file name or path, not a hash.
@@ -131,7 +134,9 @@ def draw_explorables(page) -> None:
 
 
 def _page_paths() -> list[str]:
-    return [f"{doc}.html" for doc in toc_documents()] + ["index.html", "search.html", "genindex.html"]
+    """Every page of every edition, relative to the site root."""
+    pages = [f"{doc}.html" for doc in toc_documents()] + ["index.html", "search.html", "genindex.html"]
+    return [prefix + page for prefix in EDITIONS.values() for page in pages]
 
 
 def test_chromium_is_installed() -> None:
@@ -218,6 +223,8 @@ def test_page_in_browser(browser, site_url: str, built_site: Path, page_path: st
         visible_text = page.evaluate(_VISIBLE_TEXT)
         raw = [marker for marker in _RAW_TEX_MARKERS if marker in visible_text]
         assert raw == [], f"{page_path}: raw TeX visible on the page: {raw}"
+        roles = _RAW_ROLE.findall(visible_text)
+        assert roles == [], f"{page_path}: raw MyST roles visible on the page: {roles}"
 
         images = page.evaluate(_ALT_TEXTS)
         bad_alt = [(i["src"], i["alt"]) for i in images if i["alt"] is None or _BAD_ALT.search(i["alt"])]
@@ -225,7 +232,7 @@ def test_page_in_browser(browser, site_url: str, built_site: Path, page_path: st
         unsized = [i["src"] for i in images if "_images/" in (i["src"] or "") and not i["sized"]]
         assert unsized == [], f"{page_path}: figures without width/height: {unsized}"
 
-        if page_path != "search.html":  # the search page's own form is its content
+        if not page_path.endswith("search.html"):  # the search page's own form is its content
             assert page.evaluate(_VISIBLE_SEARCH_BOXES) == 1, f"{page_path}: not exactly one search box"
 
         broken_images = page.evaluate(_BROKEN_IMAGES)
@@ -308,7 +315,7 @@ def test_page_fits_a_phone(browser, site_url: str, page_path: str) -> None:
     finally:
         context.close()
     assert sideways <= 0, f"{page_path} scrolls sideways by {sideways} px at 390 px"
-    if page_path != "search.html":  # the search page's own form is its content
+    if not page_path.endswith("search.html"):  # the search page's own form is its content
         assert search_boxes == 1, f"{page_path}: {search_boxes} search boxes at 390 px"
 
 

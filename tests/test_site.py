@@ -14,7 +14,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 from bs4 import BeautifulSoup
 
-from conftest import REPO_ROOT, BookBuild, toc_documents
+from conftest import REPO_ROOT, BookBuild, edition_dirs, toc_documents
 
 sys.path.insert(0, str(REPO_ROOT / "book" / "_ext"))
 from math_at_build import FONT_SOURCE, FONT_TARGET  # noqa: E402
@@ -41,11 +41,19 @@ _CSS_URL = re.compile(r"""url\(\s*(['"]?)(.*?)\1\s*\)|@import\s+(['"])(.*?)\3"""
 
 
 def _html_pages(html_dir: Path) -> list[Path]:
+    """Every page of the site, in every edition (the Chinese one is a subfolder)."""
     return sorted(
         page
         for page in html_dir.rglob("*.html")
         if not page.relative_to(html_dir).parts[0].startswith("_")
+        and "_static" not in page.relative_to(html_dir).parts
     )
+
+
+def _edition_root(built_site: Path, page: Path) -> Path:
+    """The root folder of the edition ``page`` belongs to."""
+    roots = sorted(edition_dirs(built_site).values(), key=lambda root: len(root.parts), reverse=True)
+    return next(root for root in roots if page.is_relative_to(root))
 
 
 def _soup(page: Path) -> BeautifulSoup:
@@ -82,12 +90,14 @@ def test_build_succeeds_without_warnings(book_build: BookBuild) -> None:
     assert "build succeeded" in book_build.log
 
 
-def test_every_toc_document_has_a_page(built_site: Path) -> None:
+@pytest.mark.parametrize("edition", ["en", "zh_CN"])
+def test_every_toc_document_has_a_page(built_site: Path, edition: str) -> None:
+    root = edition_dirs(built_site)[edition]
     documents = toc_documents()
     assert documents, "_toc.yml names no documents"
-    missing = [doc for doc in documents if not (built_site / f"{doc}.html").is_file()]
-    assert missing == [], f"documents in _toc.yml without an HTML page: {missing}"
-    assert (built_site / "index.html").is_file()
+    missing = [doc for doc in documents if not (root / f"{doc}.html").is_file()]
+    assert missing == [], f"documents in _toc.yml without an HTML page in {edition}: {missing}"
+    assert (root / "index.html").is_file()
 
 
 def test_every_toc_document_has_a_source() -> None:
@@ -209,9 +219,10 @@ def test_math_is_rendered_at_build_time(built_site: Path) -> None:
             preload = soup.find("link", rel="preload", attrs={"as": "font"})
             assert preload is not None, f"{page.name} has maths but does not preload the math font"
             assert _local_target(page, preload["href"]).is_file()
-    font = built_site / "_static" / "fonts" / "math.woff2"
-    assert font.is_file(), "the subset math font is missing"
-    assert font.stat().st_size < 100_000, f"the math font is {font.stat().st_size} bytes: not subset?"
+    for edition, root in edition_dirs(built_site).items():
+        font = root / "_static" / "fonts" / "math.woff2"
+        assert font.is_file(), f"the subset math font of {edition} is missing"
+        assert font.stat().st_size < 100_000, f"the math font is {font.stat().st_size} bytes: not subset?"
 
 
 def test_math_font_has_every_character_the_maths_draws(built_site: Path) -> None:
@@ -222,11 +233,14 @@ def test_math_font_has_every_character_the_maths_draws(built_site: Path) -> None
     """
     from fontTools.ttLib import TTFont
 
-    subset = set(TTFont(str(built_site / FONT_TARGET)).getBestCmap())
+    subsets = {
+        root: set(TTFont(str(root / FONT_TARGET)).getBestCmap()) for root in edition_dirs(built_site).values()
+    }
     # Characters the full font lacks (a check mark, say) come from the text font.
     full = set(TTFont(str(FONT_SOURCE)).getBestCmap())
     missing: dict[str, set[str]] = {}
     for page in _html_pages(built_site):
+        subset = subsets[_edition_root(built_site, page)]
         needed: set[str] = set()
         for math in _soup(page).find_all("math"):
             needed.update(math.get_text())
@@ -267,8 +281,9 @@ def test_search_index_and_icon_script_only_where_needed(built_site: Path) -> Non
     for page in _html_pages(built_site):
         scripts = [tag["src"] for tag in _soup(page).find_all("script", src=True)]
         name = page.relative_to(built_site).as_posix()
-        if any("searchindex.js" in src for src in scripts) != (name == "search.html"):
-            problems.append(f"{name}: searchindex.js {'missing' if name == 'search.html' else 'loaded'}")
+        is_search = page == _edition_root(built_site, page) / "search.html"
+        if any("searchindex.js" in src for src in scripts) != is_search:
+            problems.append(f"{name}: searchindex.js {'missing' if is_search else 'loaded'}")
         problems += [f"{name}: loads {src}" for src in scripts if "fontawesome" in src]
     assert problems == [], "\n".join(problems)
 

@@ -1,0 +1,139 @@
+"""The Chinese edition: complete catalogs, in step with the English text, and linked pages.
+
+The catalogs (``locales/zh_CN/LC_MESSAGES/book/*.po``) must translate every
+message the English pages offer, with nothing fuzzy and the markup of each
+message (formulas, code, references) intact. The English messages are
+extracted afresh from this session's build, so an English paragraph changed
+without its translation fails here, and ``make translations`` says what to do.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+from bs4 import BeautifulSoup
+
+from conftest import EDITION_LANG, EDITIONS, REPO_ROOT, BookBuild, edition_dirs, toc_documents
+
+sys.path.insert(0, str(REPO_ROOT / "book" / "_ext"))
+import editions  # noqa: E402
+from catalog_checks import problems  # noqa: E402
+
+pytestmark = pytest.mark.site
+
+CATALOGS = REPO_ROOT / "locales" / "zh_CN" / "LC_MESSAGES"
+
+
+def _catalog(path: Path):
+    with path.open("rb") as handle:
+        return read_po(handle)
+
+
+def _page_names(root: Path) -> set[str]:
+    return {
+        page.relative_to(root).as_posix()
+        for page in root.rglob("*.html")
+        if not page.relative_to(root).parts[0].startswith("_")
+        and page.relative_to(root).parts[0] not in {prefix.rstrip("/") for prefix in EDITIONS.values() if prefix}
+    }
+
+
+@pytest.fixture(scope="session")
+def english_templates(book_build: BookBuild) -> Path:
+    """The message templates (.pot) of the English text, from this session's build."""
+    assert book_build.returncode == 0, "the book did not build"
+    return editions.extract_messages(book_build.html_dir.parent)
+
+
+@pytest.mark.parametrize("document", toc_documents())
+def test_catalog_is_complete_with_markup_intact(document: str) -> None:
+    catalog = CATALOGS / f"{document}.po"
+    assert catalog.is_file(), f"{catalog.relative_to(REPO_ROOT)} is missing: run `make translations`"
+    found = problems(catalog)
+    assert found == [], f"{catalog.relative_to(REPO_ROOT)}:\n" + "\n".join(found)
+
+
+def test_catalog_checker_catches_lost_markup_and_gaps(tmp_path: Path) -> None:
+    # Guards the test above: the checker must see each kind of fault.
+    faulty = tmp_path / "faulty.po"
+    faulty.write_text(
+        'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+        'msgid "See {numref}`fig-a` and $x$."\nmsgstr "见图。"\n\n'
+        'msgid "Untouched."\nmsgstr ""\n\n'
+        '#, fuzzy\nmsgid "Old."\nmsgstr "旧的。"\n',
+        encoding="utf-8",
+    )
+    found = problems(faulty)
+    assert any("markup changed" in line and "fig-a" in line for line in found), found
+    assert any(line.startswith("untranslated") for line in found), found
+    assert any(line.startswith("fuzzy") for line in found), found
+
+
+def test_catalogs_are_in_step_with_the_english_text(english_templates: Path) -> None:
+    """Every English message has its translation, and no catalog holds a stale one."""
+    stale, missing = [], []
+    for template in sorted(english_templates.rglob("*.pot")):
+        name = template.relative_to(english_templates).with_suffix(".po")
+        wanted = {message.id for message in _catalog(template) if message.id}
+        catalog = CATALOGS / name
+        have = {message.id for message in _catalog(catalog) if message.id} if catalog.is_file() else set()
+        missing += [f"{name}: {text[:80]!r}" for text in sorted(wanted - have)]
+        stale += [f"{name}: {text[:80]!r}" for text in sorted(have - wanted)]
+    assert missing == [] and stale == [], (
+        "the catalogs do not match the English text; run `make translations`, then translate:\n"
+        + "\n".join([f"new: {line}" for line in missing] + [f"stale: {line}" for line in stale])
+    )
+
+
+def test_both_editions_have_the_same_pages(built_site: Path) -> None:
+    roots = edition_dirs(built_site)
+    english, chinese = _page_names(roots["en"]), _page_names(roots["zh_CN"])
+    assert english, "the English edition has no pages"
+    assert english == chinese, f"only English: {sorted(english - chinese)}; only Chinese: {sorted(chinese - english)}"
+
+
+@pytest.mark.parametrize("edition", sorted(EDITIONS))
+def test_pages_declare_their_language_and_link_to_their_counterpart(built_site: Path, edition: str) -> None:
+    roots = edition_dirs(built_site)
+    other = next(name for name in EDITIONS if name != edition)
+    problems_found = []
+    for name in sorted(_page_names(roots[edition])):
+        page = roots[edition] / name
+        soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+        if soup.find("meta", attrs={"http-equiv": "Refresh"}):
+            continue  # the root index.html only redirects to the first chapter
+        if soup.html.get("lang") != EDITION_LANG[edition]:
+            problems_found.append(f"{edition}/{name}: <html lang={soup.html.get('lang')!r}>")
+        switch = soup.select("a.edition-switch")
+        if len(switch) != 1:
+            problems_found.append(f"{edition}/{name}: {len(switch)} language switches")
+            continue
+        target = (page.parent / switch[0]["href"]).resolve()
+        if target != (roots[other] / name).resolve():
+            problems_found.append(f"{edition}/{name}: switch goes to {switch[0]['href']}")
+        if switch[0].get("hreflang") != EDITION_LANG[other]:
+            problems_found.append(f"{edition}/{name}: switch hreflang {switch[0].get('hreflang')!r}")
+        alternate = soup.find("link", rel="alternate", hreflang=EDITION_LANG[other])
+        if alternate is None or (page.parent / alternate["href"]).resolve() != target:
+            problems_found.append(f"{edition}/{name}: no <link rel=alternate> to the counterpart")
+    assert problems_found == [], "\n".join(problems_found)
+
+
+def test_chinese_pages_resolve_their_references(built_site: Path) -> None:
+    """Equation, figure and theorem references in the Chinese pages are numbered links."""
+    root = edition_dirs(built_site)["zh_CN"]
+    counted, unresolved = 0, []
+    for document in toc_documents():
+        soup = BeautifulSoup((root / f"{document}.html").read_text(encoding="utf-8"), "html.parser")
+        for link in soup.select("article a.reference.internal"):
+            href = link.get("href", "")
+            if "#equation-" in href or "#fig-" in href or link.select_one(".std-numref"):
+                counted += 1
+                if not link.get_text(strip=True) or "?" in link.get_text():
+                    unresolved.append(f"{document}: {href} shows {link.get_text()!r}")
+        unresolved += [f"{document}: {tag.get_text()!r}" for tag in soup.select("article .xref.problematic")]
+    assert counted > 50, f"only {counted} equation or figure references found in the Chinese pages"
+    assert unresolved == [], "\n".join(unresolved)
