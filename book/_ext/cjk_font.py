@@ -36,6 +36,14 @@ FONT_STACK = (
     '"Microsoft YaHei", "Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei", '
     '"Book CJK", sans-serif'
 )
+# Chromium keeps the empty boxes it drew for text laid out before the fallback
+# font arrived (the sidebar's title, on a system without Chinese fonts), so
+# once "Book CJK" has loaded the page asks for the text to be shaped again.
+RESHAPE_SCRIPT = """document.fonts.addEventListener("loadingdone", function (event) {
+  if (event.fontfaces.some(function (face) { return face.family.replace(/"/g, "") === "Book CJK"; })) {
+    document.documentElement.classList.add("cjk-font-loaded");
+  }
+});"""
 _TAG = re.compile(r"<[^>]*>")
 
 
@@ -78,6 +86,12 @@ def font_face_css() -> str:
         f"  --pst-font-family-base: {FONT_STACK};\n"
         f"  --pst-font-family-heading: {FONT_STACK};\n"
         "}\n"
+        "/* Set by the page once the font has loaded: a change of letter spacing\n"
+        "   too small to see makes the browser shape the text again (a change of\n"
+        "   font-family does not). */\n"
+        "html.cjk-font-loaded body {\n"
+        "  letter-spacing: 0.01px;\n"
+        "}\n"
     )
 
 
@@ -113,6 +127,7 @@ def link_style_sheet(app: Sphinx) -> None:
         if not FONT_SOURCE.is_file():
             raise FileNotFoundError(f"{FONT_SOURCE} is missing: run `npm ci` at the repository root")
         app.add_css_file(CSS_TARGET.name)
+        app.add_js_file(None, body=RESHAPE_SCRIPT)
 
 
 def setup(app: Sphinx) -> dict:

@@ -24,11 +24,14 @@ message is in the catalog exactly when the Chinese edition needs it.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from docutils import nodes
 from sphinx import addnodes
 from sphinx.application import Sphinx
+from sphinx.locale import init as init_locale
 from sphinx.transforms import SphinxTransform
+from sphinx.util.i18n import docname_to_domain
 
 # Messages without a run of two letters hold nothing to translate
 # ("0.96 (0.88-1.08)", "$K$", "—").
@@ -75,6 +78,31 @@ class MarkSharedText(SphinxTransform):
                 node["translatable"] = False
 
 
+class TranslateToctreeCaptions(SphinxTransform):
+    """Translate the captions of the toctrees that ``_toc.yml`` inserts.
+
+    ``sphinx-external-toc`` adds its toctrees (the sidebar's part titles) in
+    a transform that runs after Sphinx's ``Locale`` transform, so their
+    captions would stay English. The gettext builder does extract them (into
+    the root document's catalog), and this transform applies that catalog.
+    """
+
+    default_priority = 150  # after sphinx_external_toc's InsertToctrees (100)
+
+    def apply(self, **kwargs) -> None:
+        if not self.config.language or self.config.language == "en":
+            return
+        domain = docname_to_domain(self.env.docname, self.config.gettext_compact)
+        dirs = [str(Path(self.env.srcdir) / directory) for directory in self.config.locale_dirs]
+        catalog, found = init_locale(dirs, self.config.language, domain)
+        if not found:
+            return
+        for toctree in self.document.findall(addnodes.toctree):
+            if toctree.get("caption"):
+                toctree["caption"] = catalog.gettext(toctree["caption"])
+
+
 def setup(app: Sphinx) -> dict:
     app.add_transform(MarkSharedText)
+    app.add_transform(TranslateToctreeCaptions)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
