@@ -9,12 +9,13 @@ without its translation fails here, and ``make translations`` says what to do.
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po
-from bs4 import BeautifulSoup
+from bs4 import BeautifulSoup, Comment
 
 from conftest import EDITION_LANG, EDITIONS, REPO_ROOT, BookBuild, edition_dirs, toc_documents
 
@@ -137,3 +138,73 @@ def test_chinese_pages_resolve_their_references(built_site: Path) -> None:
         unresolved += [f"{document}: {tag.get_text()!r}" for tag in soup.select("article .xref.problematic")]
     assert counted > 50, f"only {counted} equation or figure references found in the Chinese pages"
     assert unresolved == [], "\n".join(unresolved)
+
+
+# Where English stays English in the Chinese edition: code, formulas, program
+# output, the explorables (drawn from their notebooks' specifications), the
+# library's docstrings (API objects), citations and HTML comments.
+_SHARED_PARTS = (
+    "pre, code, script, style, noscript, math, .math, .cell_output, .highlight, "
+    "figure.explorable, dl.py, .bibtex-citation, .citation, .bibliography"
+)
+# Four Latin words in a row with no Chinese character: a sentence or a label
+# that was not translated.
+_ENGLISH_RUN = re.compile(r"[A-Za-z]{2,}(?:[\s,;:'’-]+[A-Za-z]{2,}){3,}")
+_CHINESE = re.compile(r"[\u3400-\u9fff]")
+_LABELS = ("aria-label", "title", "placeholder", "alt")
+_ENGLISH_LABEL = re.compile(r"[A-Za-z]{2,}\s+[A-Za-z]{2,}")
+
+
+def _kept_in_english() -> set[str]:
+    """Messages a translator deliberately kept as they are (names, the glossary's English column)."""
+    kept = set()
+    for catalog in CATALOGS.rglob("*.po"):
+        kept |= {message.id.strip() for message in _catalog(catalog) if message.id and message.string == message.id}
+    return kept
+
+
+def _english_left(soup: BeautifulSoup, kept: set[str]) -> list[str]:
+    for element in soup.select(_SHARED_PARTS):
+        element.decompose()
+    found = []
+    for text in soup.body.find_all(string=True):
+        if isinstance(text, Comment) or text.strip() in kept:
+            continue
+        if _ENGLISH_RUN.search(text) and not _CHINESE.search(text):
+            found.append(text.strip()[:80])
+    for element in soup.body.find_all(True):
+        if element.get("lang") == "en":
+            continue  # marked as English on purpose (the switch to the English edition)
+        for label in _LABELS:
+            value = element.get(label) or ""
+            if _ENGLISH_LABEL.search(value) and not _CHINESE.search(value):
+                found.append(f"{label}={value!r}")
+    return found
+
+
+def test_chinese_pages_have_no_english_prose_or_labels_left(built_site: Path) -> None:
+    """Outside what both editions share, the Chinese pages read in Chinese.
+
+    The API reference is left out: beyond its translated introduction, it is
+    the library's docstrings, which stay English (the page says so).
+    """
+    root = edition_dirs(built_site)["zh_CN"]
+    kept = _kept_in_english()
+    pages = [f"{document}.html" for document in toc_documents() if document != "book/api"]
+    problems_found = {}
+    for name in [*pages, "search.html", "genindex.html"]:
+        soup = BeautifulSoup((root / name).read_text(encoding="utf-8"), "html.parser")
+        left = _english_left(soup, kept)
+        if left:
+            problems_found[name] = left[:10]
+    assert problems_found == {}, f"English left in the Chinese edition: {problems_found}"
+
+
+def test_the_english_check_sees_english() -> None:
+    # Guards the test above: an untranslated paragraph and label are found.
+    soup = BeautifulSoup(
+        '<html><body><p>这是中文。</p><p>This sentence was never translated.</p>'
+        '<a title="Link to this heading">¶</a><pre>print("code stays")</pre></body></html>',
+        "html.parser",
+    )
+    assert _english_left(soup, set()) == ["This sentence was never translated.", "title='Link to this heading'"]

@@ -17,7 +17,6 @@ Chinese instead of empty boxes.
 from __future__ import annotations
 
 import html
-import re
 import shutil
 from pathlib import Path
 
@@ -44,7 +43,6 @@ RESHAPE_SCRIPT = """document.fonts.addEventListener("loadingdone", function (eve
     document.documentElement.classList.add("cjk-font-loaded");
   }
 });"""
-_TAG = re.compile(r"<[^>]*>")
 
 
 def is_chinese(app: Sphinx) -> bool:
@@ -62,10 +60,11 @@ def characters_of_site(outdir: Path) -> set[str]:
 
     All pages are read, not only those written by this build, so that an
     incremental build keeps the characters of the pages it did not rewrite.
+    Attribute values count too: a search field's placeholder is drawn.
     """
     found: set[str] = set()
     for page in outdir.rglob("*.html"):
-        text = html.unescape(_TAG.sub(" ", page.read_text(encoding="utf-8")))
+        text = html.unescape(page.read_text(encoding="utf-8"))
         found.update(char for char in text if covered(char))
     return found
 
@@ -132,5 +131,6 @@ def link_style_sheet(app: Sphinx) -> None:
 
 def setup(app: Sphinx) -> dict:
     app.connect("builder-inited", link_style_sheet)
-    app.connect("build-finished", write_font)
+    # Last, after every extension that writes words into the pages.
+    app.connect("build-finished", write_font, priority=990)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
