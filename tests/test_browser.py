@@ -336,3 +336,29 @@ def test_few_display_formulas_are_cut_off_on_phones(browser, site_url: str) -> N
         f"{len(clipped)} of {total} display formulas ({share:.0%}) are cut off at 390 px:\n"
         + "\n".join(clipped)
     )
+
+
+# A word of each edition and a page it must find (Sphinx's search; the
+# Chinese edition's index is built with jieba and the book's term list).
+_SEARCHES = [
+    ("", "Huffman", "book/entropy_and_coding.html"),
+    ("zh_CN/", "霍夫曼", "book/entropy_and_coding.html"),
+    ("zh_CN/", "交叉熵", "book/cross_entropy_loss.html"),
+    ("zh_CN/", "雅可比矩阵", "book/softmax_jacobian.html"),
+]
+
+
+@pytest.mark.parametrize(("prefix", "query", "expected"), _SEARCHES)
+def test_search_finds_pages_in_each_edition(browser, site_url: str, prefix: str, query: str, expected: str) -> None:
+    context, page = _open(browser, f"{site_url}{prefix}search.html?q={query}", DESKTOP, "light")
+    try:
+        page.wait_for_function(
+            "() => document.querySelector('#search-results .search-summary, #search-results > p')"
+        )
+        found = page.evaluate(
+            "[...document.querySelectorAll('#search-results ul.search li a')]"
+            ".map(a => a.getAttribute('href').split('#')[0])"
+        )
+    finally:
+        context.close()
+    assert expected in found, f"searching {prefix or 'en/'} for {query!r} found {found}"

@@ -40,6 +40,10 @@ EDITIONS = {
             # MyST-NB's toggle of a hidden code cell (the book hides only inputs).
             "nb_code_prompt_show": "显示代码",
             "nb_code_prompt_hide": "隐藏代码",
+            # Sphinx's Chinese search splits text into words with jieba; the
+            # book's terms (交叉熵, 雅可比矩阵, ...) are added to its dictionary
+            # so that each is one word of the index.
+            "html_search_options": {"dict": str(LOCALES / "zh_CN" / "search_words.txt")},
         },
     },
 }
