@@ -22,6 +22,10 @@ this extension turns that output into HTML at build time:
   explorables thus paints, and answers input, before the 177 kB runtime
   is even requested.
 
+The figure's description (its text alternative) and caption are text nodes of
+the doctree (``explorable_text``), not part of a raw HTML block, so the
+Chinese edition's catalogs translate them like any other caption.
+
 The figure element carries ``data-datasets``: for each dataset of the
 explorable, the name of the compiled Vega dataset that holds the rows of the
 current state.  The browser tests read the figure's data through it.
@@ -90,21 +94,56 @@ def svg_size(svg: str) -> str:
     return f'width="{round(float(found["width"]))}" height="{round(float(found["height"]))}"'
 
 
-def _figure_html(spec: dict, vega: dict, svg_uri: str, size: str, spec_uri: str) -> str:
-    name = spec["usermeta"]["explorable"]
-    description = html.escape(spec["description"])
-    datasets = html.escape(json.dumps(state_datasets(spec, vega), sort_keys=True))
-    text = spec["usermeta"].get("caption")
-    caption = f"<figcaption>{html.escape(text)}</figcaption>\n" if text else ""
+def figure_parts(spec: dict, vega: dict, svg_uri: str, size: str, spec_uri: str) -> dict[str, str]:
+    """What the figure's HTML needs besides its words (its description and caption)."""
+    return {
+        "name": spec["usermeta"]["explorable"],
+        "datasets": json.dumps(state_datasets(spec, vega), sort_keys=True),
+        "svg_uri": svg_uri,
+        "size": size,
+        "spec_uri": spec_uri,
+    }
+
+
+def figure_html(parts: dict[str, str], description: str, caption: str | None) -> str:
+    text = html.escape(description)
+    figcaption = f"<figcaption>{html.escape(caption)}</figcaption>\n" if caption else ""
     return (
-        f'<figure class="explorable" id="explorable-{name}" data-explorable="{name}" '
-        f'data-datasets="{datasets}" data-spec="{html.escape(spec_uri)}">\n'
+        f'<figure class="explorable" id="explorable-{parts["name"]}" data-explorable="{parts["name"]}" '
+        f'data-datasets="{html.escape(parts["datasets"])}" data-spec="{html.escape(parts["spec_uri"])}">\n'
         f'<div class="explorable-controls"></div>\n'
-        f'<div class="explorable-view" role="img" aria-label="{description}">'
-        f'<img src="{svg_uri}" alt="{description}" {size} '
+        f'<div class="explorable-view" role="img" aria-label="{text}">'
+        f'<img src="{parts["svg_uri"]}" alt="{text}" {parts["size"]} '
         f'loading="lazy" decoding="async"></div>\n'
-        f"{caption}</figure>\n"
+        f"{figcaption}</figure>\n"
     )
+
+
+def _figure_html(spec: dict, vega: dict, svg_uri: str, size: str, spec_uri: str) -> str:
+    parts = figure_parts(spec, vega, svg_uri, size, spec_uri)
+    return figure_html(parts, spec["description"], spec["usermeta"].get("caption"))
+
+
+class explorable_figure(nodes.General, nodes.Element):  # noqa: N801 - docutils names nodes in lower case
+    """An explorable on the page. Its words are ``explorable_text`` children,
+    so that Sphinx's gettext machinery offers them for translation."""
+
+
+class explorable_text(nodes.TextElement):  # noqa: N801
+    """The description (``role="description"``) or the caption of an explorable."""
+
+
+def _words(renderer, role: str, text: str) -> explorable_text:
+    node = explorable_text(text, text, role=role)
+    node.source = renderer.renderer.document["source"]
+    node.line = 1
+    return node
+
+
+def visit_explorable_figure(translator, node: explorable_figure) -> None:
+    words = {child["role"]: child.astext() for child in node.findall(explorable_text)}
+    translator.body.append(figure_html(node["parts"], words["description"], words.get("caption")))
+    raise nodes.SkipNode
 
 
 def vega_json(vega: dict) -> bytes:
@@ -115,7 +154,12 @@ def vega_json(vega: dict) -> bytes:
 class ExplorableMimeRenderer:
     """A myst-nb mime renderer plugin for the Vega-Lite explorables."""
 
-    mime_priority_overrides = [("html", VEGALITE_MIMETYPE, 5), ("dirhtml", VEGALITE_MIMETYPE, 5)]
+    # gettext too: the words of the figure are messages of the translation catalogs.
+    mime_priority_overrides = [
+        ("html", VEGALITE_MIMETYPE, 5),
+        ("dirhtml", VEGALITE_MIMETYPE, 5),
+        ("gettext", VEGALITE_MIMETYPE, 5),
+    ]
 
     @staticmethod
     def handle_mime(renderer, data, inline):
@@ -135,9 +179,10 @@ class ExplorableMimeRenderer:
         spec_uri = "../" * depth + "_static/" + _SVG_FOLDER + "/" + stem + ".json"
         # Only the small glue script: it loads the Vega runtime when needed.
         renderer.add_js_file("explorable", "explorable.js", {"defer": "defer"})
-        html_text = _figure_html(spec, vega, svg_uri, svg_size(svg), spec_uri)
-        node = nodes.raw("", html_text, format="html")
-        node["classes"] += ["output", "explorable-output"]
+        node = explorable_figure(parts=figure_parts(spec, vega, svg_uri, svg_size(svg), spec_uri))
+        node += _words(renderer, "description", spec["description"])
+        if spec["usermeta"].get("caption"):
+            node += _words(renderer, "caption", spec["usermeta"]["caption"])
         # The figure is a block of the page, outside the output's code styling.
         return [nodes.container("", node, classes=["explorable-container"])]
 
@@ -181,6 +226,7 @@ def _add_stylesheet(app: Sphinx, pagename, templatename, context, doctree) -> No
 
 
 def setup(app: Sphinx) -> dict:
+    app.add_node(explorable_figure, html=(visit_explorable_figure, None))
     app.connect("builder-inited", _register_renderer)
     # After myst-nb has added the page's scripts (priority 500).
     app.connect("html-page-context", _add_stylesheet, priority=600)
