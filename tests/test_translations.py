@@ -208,3 +208,43 @@ def test_the_english_check_sees_english() -> None:
         "html.parser",
     )
     assert _english_left(soup, set()) == ["This sentence was never translated.", "title='Link to this heading'"]
+
+
+# Text a reader sees once scripts have run (the solution toggles' hints, for
+# example, are written by JavaScript), outside what both editions share.
+_VISIBLE_PROSE = """
+(skip) => {
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  const found = [];
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const parent = node.parentElement;
+    if (!parent || parent.closest(skip)) continue;
+    if (!parent.checkVisibility({checkOpacity: true, checkVisibilityCSS: true})) continue;
+    found.push(node.textContent.trim());
+  }
+  return found;
+}
+"""
+_THREE_WORDS = re.compile(r"[A-Za-z]{2,}(?:\s+[A-Za-z]{2,}){2,}")
+
+
+@pytest.mark.browser
+def test_chinese_pages_show_no_english_in_the_browser(browser, site_url: str) -> None:
+    kept = _kept_in_english()
+    found = {}
+    pages = [f"{document}.html" for document in toc_documents() if document != "book/api"]
+    for name in [*pages, "search.html"]:
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        try:
+            page = context.new_page()
+            page.goto(f"{site_url}zh_CN/{name}", wait_until="load")
+            page.wait_for_load_state("networkidle")
+            texts = page.evaluate(_VISIBLE_PROSE, _SHARED_PARTS)
+        finally:
+            context.close()
+        english = sorted(
+            {text for text in texts if text not in kept and _THREE_WORDS.search(text) and not _CHINESE.search(text)}
+        )
+        if english:
+            found[name] = english[:10]
+    assert found == {}, f"English on the Chinese pages, as a reader sees them: {found}"

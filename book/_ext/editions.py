@@ -40,6 +40,9 @@ EDITIONS = {
             # MyST-NB's toggle of a hidden code cell (the book hides only inputs).
             "nb_code_prompt_show": "显示代码",
             "nb_code_prompt_hide": "隐藏代码",
+            # sphinx-togglebutton's hint on folded solutions.
+            "togglebutton_hint": "点击显示",
+            "togglebutton_hint_hide": "点击隐藏",
             # Sphinx's Chinese search splits text into words with jieba; the
             # book's terms (交叉熵, 雅可比矩阵, ...) are added to its dictionary
             # so that each is one word of the index.
