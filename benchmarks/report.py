@@ -284,7 +284,7 @@ def noise(results, load_before, load_after, cores, waited_s=None):
         summary["max_spread_at"] = f"{name}, {r.case}"
     if widths:
         _, r, peer = max(widths, key=lambda item: item[0])
-        summary["max_interval_width_at"] = f"/ {peer}, {r.case}"
+        summary["max_interval_width_at"] = f"softmax_lib / {peer}, {r.case}"
     return summary
 
 
