@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import gzip
 import re
+import shutil
+import subprocess
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -108,6 +110,8 @@ _VISIBLE_SEARCH_BOXES = """
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 PAGE_BUDGET_BYTES = 500 * 1024
+CJK_FONT = "_static/fonts/book-cjk.woff2"
+CJK_FONT_BUDGET_BYTES = 200 * 1024
 MAX_CLIPPED_SHARE = 0.10
 # Text types a host sends gzip-compressed; the rest (fonts, images) as they are.
 _COMPRESSIBLE = ("text/", "javascript", "json", "svg", "xml")
@@ -131,6 +135,15 @@ def draw_explorables(page) -> None:
         page.wait_for_function("(f) => !!f.dataset.ready", arg=figure.element_handle())
     page.wait_for_function(_DRAWN)
     page.evaluate("window.scrollTo(0, 0)")
+
+
+def _system_has_a_chinese_font() -> bool:
+    """True when fontconfig (which Chromium uses on Linux) knows a font with Chinese."""
+    fc_list = shutil.which("fc-list")
+    if fc_list is None:
+        return False
+    found = subprocess.run([fc_list, ":lang=zh", "family"], capture_output=True, text=True, check=False)
+    return bool(found.stdout.strip())
 
 
 def _page_paths() -> list[str]:
@@ -247,9 +260,19 @@ def test_page_in_browser(browser, site_url: str, built_site: Path, page_path: st
     assert page_errors == [], f"{page_path}: uncaught exceptions: {page_errors}"
     assert console_errors == [], f"{page_path}: console errors: {console_errors}"
 
-    # The first visit's weight, the page's own figures (under _images) aside.
+    # The Chinese edition's fallback font is for readers whose system has no
+    # Chinese font: fetched then (and only then), once for the whole site.
+    cjk_font = [size for path, size in transferred if path.endswith("/" + CJK_FONT)]
+    if cjk_font:
+        assert not _system_has_a_chinese_font(), (
+            f"{page_path}: fetched {CJK_FONT} although the system has a Chinese font"
+        )
+        assert cjk_font[0] <= CJK_FONT_BUDGET_BYTES, f"{CJK_FONT} is {cjk_font[0]} bytes"
+
+    # The first visit's weight, the page's own figures (under _images) and the
+    # fallback font aside.
     own_figures = [size for path, size in transferred if "/_images/" in path]
-    weight = sum(size for _, size in transferred) - sum(own_figures)
+    weight = sum(size for _, size in transferred) - sum(own_figures) - sum(cjk_font)
     assert weight <= PAGE_BUDGET_BYTES, (
         f"{page_path}: {weight / 1024:.0f} KiB gzip-compressed (figures aside) > "
         f"{PAGE_BUDGET_BYTES // 1024} KiB:\n"

@@ -248,3 +248,64 @@ def test_chinese_pages_show_no_english_in_the_browser(browser, site_url: str) ->
         if english:
             found[name] = english[:10]
     assert found == {}, f"English on the Chinese pages, as a reader sees them: {found}"
+
+
+_CJK_CHARACTER = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
+
+
+def test_chinese_fallback_font_has_every_character_of_the_edition(built_site: Path) -> None:
+    from fontTools.ttLib import TTFont
+
+    roots = edition_dirs(built_site)
+    font = roots["zh_CN"] / "_static" / "fonts" / "book-cjk.woff2"
+    assert font.is_file(), "the Chinese edition has no fallback font"
+    covered = {chr(code) for code in TTFont(str(font)).getBestCmap()}
+    needed: set[str] = set()
+    for page in roots["zh_CN"].rglob("*.html"):
+        soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+        needed.update(_CJK_CHARACTER.findall(soup.get_text()))
+        for element in soup.find_all(placeholder=True):
+            needed.update(_CJK_CHARACTER.findall(element["placeholder"]))
+    assert len(needed) > 500, f"only {len(needed)} Chinese characters found in the Chinese edition"
+    assert needed <= covered, f"characters the fallback font lacks: {sorted(needed - covered)[:40]}"
+    english_style = (roots["en"] / "book" / "softmax.html").read_text(encoding="utf-8")
+    assert "cjk-font.css" not in english_style, "the English edition loads the Chinese font's style sheet"
+
+
+# Families that can draw Chinese: the fallback web font, or a system font of the stack.
+_CHINESE_FAMILIES = ("CJK", "PingFang", "Hiragino", "YaHei", "Han Sans", "WenQuanYi", "Noto Sans SC")
+
+
+@pytest.mark.browser
+def test_chinese_text_is_drawn_with_a_chinese_font(browser, site_url: str) -> None:
+    """No empty boxes: every Chinese character is drawn by a font that has it.
+
+    The sidebar's title is laid out before the fallback font arrives; without
+    the page's re-shaping it kept the boxes of a Latin font.
+    """
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        page.goto(f"{site_url}zh_CN/book/softmax.html", wait_until="load")
+        page.wait_for_load_state("networkidle")
+        page.evaluate("document.fonts.ready.then(() => true)")
+        page.wait_for_timeout(500)
+        session = context.new_cdp_session(page)
+        session.send("DOM.enable")
+        session.send("CSS.enable")
+        root = session.send("DOM.getDocument")["root"]["nodeId"]
+        problems = []
+        for selector in (".logo__title", ".bd-sidenav a", "#main-content h1 ~ p", "#main-content section section h2"):
+            node = session.send("DOM.querySelector", {"nodeId": root, "selector": selector})["nodeId"]
+            text = page.eval_on_selector(selector, "e => e.textContent")
+            fonts = session.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+            drawn = sum(
+                font["glyphCount"]
+                for font in fonts
+                if font["isCustomFont"] or any(name in font["familyName"] for name in _CHINESE_FAMILIES)
+            )
+            if drawn < len(_CJK_CHARACTER.findall(text)):
+                problems.append(f"{selector} {text.strip()[:30]!r}: {fonts}")
+    finally:
+        context.close()
+    assert problems == [], "Chinese drawn without a Chinese font:\n" + "\n".join(problems)
