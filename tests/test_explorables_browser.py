@@ -139,8 +139,9 @@ def _operate_selects(figure: Figure) -> None:
             assert state[name] == option, f"{figure.name}: choosing {option} left {name} at {state[name]}"
 
 
+@pytest.mark.parametrize("edition", ["", "zh_CN/"], ids=["en", "zh_CN"])
 @pytest.mark.parametrize("document", numbered_chapters())
-def test_chapter_explorables_follow_their_controls(browser, site_url, builders_by_name, document):
+def test_chapter_explorables_follow_their_controls(browser, site_url, builders_by_name, document, edition):
     console_errors: list[str] = []
     outside_requests: list[str] = []
     context = browser.new_context(viewport={"width": 1280, "height": 900})
@@ -158,7 +159,7 @@ def test_chapter_explorables_follow_their_controls(browser, site_url, builders_b
         page.set_default_timeout(PAGE_TIMEOUT_MS)
         page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda error: console_errors.append(str(error)))
-        page.goto(f"{site_url}{document}.html", wait_until="load")
+        page.goto(f"{site_url}{edition}{document}.html", wait_until="load")
 
         figures = page.locator("figure.explorable")
         assert figures.count() >= 1, f"{document} has no explorable"
