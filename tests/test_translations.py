@@ -309,3 +309,13 @@ def test_chinese_text_is_drawn_with_a_chinese_font(browser, site_url: str) -> No
     finally:
         context.close()
     assert problems == [], "Chinese drawn without a Chinese font:\n" + "\n".join(problems)
+
+
+def test_each_notebook_is_executed_once_for_both_editions(book_build: BookBuild) -> None:
+    """The Chinese edition reads the English build's execution cache."""
+    notebooks = sorted(path.name for path in (REPO_ROOT / "book").glob("*.ipynb"))
+    executed = sorted(Path(name).name for name in re.findall(r"(\S+\.ipynb): Executing notebook", book_build.log))
+    assert executed == notebooks, f"executed {executed}, expected each of {notebooks} once"
+    chinese_part = book_build.log.split("editions/zh_CN/_config.yml", 1)[-1]
+    cached = sorted(Path(name).name for name in re.findall(r"(\S+\.ipynb): Using cached notebook", chinese_part))
+    assert cached == notebooks, f"the Chinese build took from the cache only {cached}"
