@@ -56,24 +56,27 @@ def _jupyter_book() -> str:
     return str(Path(sys.executable).with_name("jupyter-book"))
 
 
-def edition_config(language: str, build_dir: Path) -> Path:
+def edition_config(language: str | None, build_dir: Path) -> Path:
     """Write the ``_config.yml`` of one translated edition and return its path.
 
     It is the English configuration with the language set, the title
     translated and the execution cache of the English build, so the notebooks
     run once. Jupyter Book resolves local extensions against the config
-    file's folder, so their paths are made absolute.
+    file's folder, so their paths are made absolute. With ``language=None``
+    it is the English configuration for the gettext builder, which extracts
+    the messages to translate.
     """
     config = yaml.safe_load((REPO_ROOT / "_config.yml").read_text(encoding="utf-8"))
-    config["title"] = EDITIONS[language]["title"]
     config["execute"]["cache"] = str((build_dir / ".jupyter_cache").resolve())
     sphinx = config["sphinx"]
     sphinx["local_extensions"] = {
         name: str((REPO_ROOT / path).resolve()) for name, path in sphinx["local_extensions"].items()
     }
-    sphinx["config"]["language"] = language
-    sphinx["config"].update(EDITIONS[language]["sphinx"])
-    target = build_dir / "editions" / language / "_config.yml"
+    if language is not None:
+        config["title"] = EDITIONS[language]["title"]
+        sphinx["config"]["language"] = language
+        sphinx["config"].update(EDITIONS[language]["sphinx"])
+    target = build_dir / "editions" / (language or "gettext") / "_config.yml"
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return target
@@ -107,10 +110,7 @@ def build(path_output: Path, flags: list[str]) -> int:
 
 def extract_messages(build_dir: Path) -> Path:
     """Run Sphinx's gettext builder; return the folder of ``.pot`` templates."""
-    config = edition_config(next(iter(EDITIONS)), build_dir)
-    settings = yaml.safe_load(config.read_text(encoding="utf-8"))
-    settings["sphinx"]["config"].pop("language")
-    config.write_text(yaml.safe_dump(settings, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    config = edition_config(None, build_dir)
     root = build_dir / "editions" / "gettext"
     shutil.rmtree(root / "_build" / "gettext", ignore_errors=True)
     code = _run([_jupyter_book(), "build", str(REPO_ROOT), "--config", str(config),
