@@ -253,23 +253,31 @@ def test_chinese_pages_show_no_english_in_the_browser(browser, site_url: str) ->
 _CJK_CHARACTER = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
 
 
-def test_chinese_fallback_font_has_every_character_of_the_edition(built_site: Path) -> None:
+@pytest.mark.parametrize(("edition", "at_least", "at_most"), [("zh_CN", 500, None), ("en", 4, 300)])
+def test_fallback_font_has_every_chinese_character_of_its_edition(
+    built_site: Path, edition: str, at_least: int, at_most: int | None
+) -> None:
+    """The Chinese edition needs about a thousand characters; the English one,
+    its glossary and the language switch's 中文, a few dozen."""
     from fontTools.ttLib import TTFont
 
     roots = edition_dirs(built_site)
-    font = roots["zh_CN"] / "_static" / "fonts" / "book-cjk.woff2"
-    assert font.is_file(), "the Chinese edition has no fallback font"
+    font = roots[edition] / "_static" / "fonts" / "book-cjk.woff2"
+    assert font.is_file(), f"the {edition} edition has no fallback font"
     covered = {chr(code) for code in TTFont(str(font)).getBestCmap()}
     needed: set[str] = set()
-    for page in roots["zh_CN"].rglob("*.html"):
+    others = {prefix.rstrip("/") for prefix in EDITIONS.values() if prefix}
+    for page in roots[edition].rglob("*.html"):
+        if edition == "en" and page.relative_to(roots[edition]).parts[0] in others:
+            continue
         soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
         needed.update(_CJK_CHARACTER.findall(soup.get_text()))
         for element in soup.find_all(placeholder=True):
             needed.update(_CJK_CHARACTER.findall(element["placeholder"]))
-    assert len(needed) > 500, f"only {len(needed)} Chinese characters found in the Chinese edition"
+    assert len(needed) >= at_least, f"only {len(needed)} Chinese characters found in {edition}"
     assert needed <= covered, f"characters the fallback font lacks: {sorted(needed - covered)[:40]}"
-    english_style = (roots["en"] / "book" / "softmax.html").read_text(encoding="utf-8")
-    assert "cjk-font.css" not in english_style, "the English edition loads the Chinese font's style sheet"
+    if at_most is not None:
+        assert len(covered) <= at_most, f"the {edition} fallback font holds {len(covered)} characters"
 
 
 # Families that can draw Chinese: the fallback web font, or a system font of the stack.
@@ -277,16 +285,26 @@ _CHINESE_FAMILIES = ("CJK", "PingFang", "Hiragino", "YaHei", "Han Sans", "WenQua
 
 
 @pytest.mark.browser
-def test_chinese_text_is_drawn_with_a_chinese_font(browser, site_url: str) -> None:
+@pytest.mark.parametrize(
+    ("path", "selectors"),
+    [
+        ("zh_CN/book/softmax.html", (".logo__title", ".bd-sidenav a", "#main-content h1 ~ p",
+                                     "#main-content section section h2")),
+        ("book/intro.html", (".edition-switch", "#englishchinese-glossary tbody tr td:last-child")),
+    ],
+    ids=["zh_CN", "en"],
+)
+def test_chinese_text_is_drawn_with_a_chinese_font(browser, site_url: str, path: str, selectors) -> None:
     """No empty boxes: every Chinese character is drawn by a font that has it.
 
     The sidebar's title is laid out before the fallback font arrives; without
-    the page's re-shaping it kept the boxes of a Latin font.
+    the page's re-shaping it kept the boxes of a Latin font. The English
+    edition has Chinese too: the language switch and the glossary.
     """
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     try:
         page = context.new_page()
-        page.goto(f"{site_url}zh_CN/book/softmax.html", wait_until="load")
+        page.goto(f"{site_url}{path}", wait_until="load")
         page.wait_for_load_state("networkidle")
         page.evaluate("document.fonts.ready.then(() => true)")
         page.wait_for_timeout(500)
@@ -295,9 +313,10 @@ def test_chinese_text_is_drawn_with_a_chinese_font(browser, site_url: str) -> No
         session.send("CSS.enable")
         root = session.send("DOM.getDocument")["root"]["nodeId"]
         problems = []
-        for selector in (".logo__title", ".bd-sidenav a", "#main-content h1 ~ p", "#main-content section section h2"):
+        for selector in selectors:
             node = session.send("DOM.querySelector", {"nodeId": root, "selector": selector})["nodeId"]
             text = page.eval_on_selector(selector, "e => e.textContent")
+            assert _CJK_CHARACTER.search(text), f"{path}: {selector} holds no Chinese to check"
             fonts = session.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
             drawn = sum(
                 font["glyphCount"]

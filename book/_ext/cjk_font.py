@@ -1,13 +1,14 @@
 """Chinese text that renders on every machine, at the cost of no byte where a font exists.
 
-Loaded by ``_config.yml`` (``sphinx.local_extensions``); it acts only in the
-Chinese edition.
+Loaded by ``_config.yml`` (``sphinx.local_extensions``). The Chinese edition
+is Chinese throughout; the English one has Chinese too: the introduction's
+glossary and the "中文" of every page's language switch.
 
 The pages name the Chinese fonts that phones and desktops ship (PingFang SC,
 Microsoft YaHei, Noto Sans CJK SC, ...) and, last, "Book CJK": Noto Sans SC
 (SIL Open Font License, from the pinned npm package ``@fontsource/noto-sans-sc``)
 cut down at the end of the build to the Chinese characters and punctuation the
-edition's pages contain. A browser fetches a web font only when an earlier
+edition's pages contain (a few dozen in English, about a thousand in Chinese). A browser fetches a web font only when an earlier
 font of the list lacks a character it must draw, and the ``unicode-range``
 limits "Book CJK" to Chinese, so a reader with a Chinese font downloads
 nothing, and a reader without one (a bare Linux, for example) still reads
@@ -22,6 +23,10 @@ from pathlib import Path
 
 from sphinx.application import Sphinx
 
+from edition_links import EDITIONS
+
+EDITION_FOLDERS = [edition["folder"] for edition in EDITIONS.values()]
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 FONT_PACKAGE = REPO_ROOT / "node_modules" / "@fontsource" / "noto-sans-sc"
 FONT_SOURCE = FONT_PACKAGE / "files" / "noto-sans-sc-chinese-simplified-400-normal.woff2"
@@ -30,10 +35,12 @@ CSS_TARGET = Path("_static") / "cjk-font.css"
 
 # CJK punctuation, ideographs (with extension A) and full-width forms.
 UNICODE_RANGES = [(0x3000, 0x303F), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xFF00, 0xFFEF)]
+# The theme's system stack, with the Chinese fonts before the generic family.
 FONT_STACK = (
     'system-ui, -apple-system, "Segoe UI", "PingFang SC", "Hiragino Sans GB", '
     '"Microsoft YaHei", "Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei", '
-    '"Book CJK", sans-serif'
+    '"Book CJK", sans-serif, "Apple Color Emoji", "Segoe UI Emoji", "Segoe UI Symbol", '
+    '"Noto Color Emoji"'
 )
 # Chromium keeps the empty boxes it drew for text laid out before the fallback
 # font arrived (the sidebar's title, on a system without Chinese fonts), so
@@ -43,10 +50,6 @@ RESHAPE_SCRIPT = """document.fonts.addEventListener("loadingdone", function (eve
     document.documentElement.classList.add("cjk-font-loaded");
   }
 });"""
-
-
-def is_chinese(app: Sphinx) -> bool:
-    return (app.config.language or "").startswith("zh")
 
 
 def covered(character: str) -> bool:
@@ -59,11 +62,15 @@ def characters_of_site(outdir: Path) -> set[str]:
     """Every character in ``UNICODE_RANGES`` that a page of the site contains.
 
     All pages are read, not only those written by this build, so that an
-    incremental build keeps the characters of the pages it did not rewrite.
-    Attribute values count too: a search field's placeholder is drawn.
+    incremental build keeps the characters of the pages it did not rewrite;
+    the folders of other editions (the Chinese one inside the English site)
+    are not. Attribute values count too: a search field's placeholder is drawn.
     """
+    other_editions = {folder.strip("/") for folder in EDITION_FOLDERS if folder}
     found: set[str] = set()
     for page in outdir.rglob("*.html"):
+        if page.relative_to(outdir).parts[0] in other_editions:
+            continue
         text = html.unescape(page.read_text(encoding="utf-8"))
         found.update(char for char in text if covered(char))
     return found
@@ -72,7 +79,7 @@ def characters_of_site(outdir: Path) -> set[str]:
 def font_face_css() -> str:
     ranges = ", ".join(f"U+{low:04X}-{high:04X}" for low, high in UNICODE_RANGES)
     return (
-        "/* Chinese edition: system Chinese fonts first; the subset Noto Sans SC\n"
+        "/* Chinese text: system Chinese fonts first; the subset Noto Sans SC\n"
         "   (fonts/book-cjk.woff2, OFL) only where none is installed. */\n"
         "@font-face {\n"
         '  font-family: "Book CJK";\n'
@@ -113,7 +120,7 @@ def subset_font(characters: set[str], target: Path) -> None:
 
 
 def write_font(app: Sphinx, exception: Exception | None) -> None:
-    if exception is not None or app.builder.format != "html" or not is_chinese(app):
+    if exception is not None or app.builder.format != "html":
         return
     outdir = Path(app.outdir)
     subset_font(characters_of_site(outdir), outdir / FONT_TARGET)
@@ -122,11 +129,12 @@ def write_font(app: Sphinx, exception: Exception | None) -> None:
 
 
 def link_style_sheet(app: Sphinx) -> None:
-    if is_chinese(app):
-        if not FONT_SOURCE.is_file():
-            raise FileNotFoundError(f"{FONT_SOURCE} is missing: run `npm ci` at the repository root")
-        app.add_css_file(CSS_TARGET.name)
-        app.add_js_file(None, body=RESHAPE_SCRIPT)
+    if app.builder.format != "html":
+        return
+    if not FONT_SOURCE.is_file():
+        raise FileNotFoundError(f"{FONT_SOURCE} is missing: run `npm ci` at the repository root")
+    app.add_css_file(CSS_TARGET.name)
+    app.add_js_file(None, body=RESHAPE_SCRIPT)
 
 
 def setup(app: Sphinx) -> dict:
