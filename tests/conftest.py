@@ -42,7 +42,21 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 
-
+# JavaScript for page.evaluate(VISIBLE_TEXT_NODES, skip): the text nodes a
+# reader can see, outside the elements matched by the selector `skip`.
+VISIBLE_TEXT_NODES = """
+(skip) => {
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  const parts = [];
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const parent = node.parentElement;
+    if (!parent || parent.closest(skip)) continue;
+    if (!parent.checkVisibility({checkOpacity: true, checkVisibilityCSS: true})) continue;
+    parts.push(node.textContent);
+  }
+  return parts;
+}
+"""
 
 TOC_FILE = REPO_ROOT / "_toc.yml"
 

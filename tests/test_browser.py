@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from conftest import CHROMIUM, CHROMIUM_ARGS, EDITIONS, toc_documents
+from conftest import CHROMIUM, CHROMIUM_ARGS, EDITIONS, VISIBLE_TEXT_NODES, toc_documents
 
 pytestmark = pytest.mark.browser
 
@@ -45,21 +45,8 @@ _MATH_REPORT = """
 }
 """
 
-# Visible text outside code and typeset math.
-_VISIBLE_TEXT = """
-() => {
-  const skip = 'pre, code, script, style, textarea';
-  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-  const parts = [];
-  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-    const parent = node.parentElement;
-    if (!parent || parent.closest(skip)) continue;
-    if (!parent.checkVisibility({checkOpacity: true, checkVisibilityCSS: true})) continue;
-    parts.push(node.textContent);
-  }
-  return parts.join(' ');
-}
-"""
+# Visible text is read outside code.
+_CODE = "pre, code, script, style, textarea"
 
 _BROKEN_IMAGES = """
 async () => {
@@ -233,7 +220,7 @@ def test_page_in_browser(browser, site_url: str, built_site: Path, page_path: st
         )
         assert math["errors"] == [], f"{page_path}: TeX errors {math['errors']}"
 
-        visible_text = page.evaluate(_VISIBLE_TEXT)
+        visible_text = " ".join(page.evaluate(VISIBLE_TEXT_NODES, _CODE))
         raw = [marker for marker in _RAW_TEX_MARKERS if marker in visible_text]
         assert raw == [], f"{page_path}: raw TeX visible on the page: {raw}"
         roles = _RAW_ROLE.findall(visible_text)

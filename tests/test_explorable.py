@@ -112,8 +112,9 @@ def test_site_renderer_compiles_and_names_the_state_dataset(tmp_path):
     compiled = next(d for d in vega["data"] if d["name"] == datasets["bars"])
     assert compiled["source"] == "bars"
     assert compiled["transform"][0]["type"] == "filter"
-    page = explorable_site._figure_html(spec, vega, "../_images/x.svg", 'width="3" height="4"',
-                                        "../_static/explorables/x.json")
+    parts = explorable_site.figure_parts(spec, vega, "../_images/x.svg", 'width="3" height="4"',
+                                         "../_static/explorables/x.json")
+    page = explorable_site.figure_html(parts, spec["description"], spec["usermeta"]["caption"])
     assert 'id="explorable-demo-bars"' in page
     assert "<figcaption>Bars &amp; more</figcaption>" in page
     # The default state is an image from the start (with or without JavaScript);

@@ -17,7 +17,15 @@ import pytest
 from babel.messages.pofile import read_po
 from bs4 import BeautifulSoup, Comment
 
-from conftest import EDITION_LANG, EDITIONS, REPO_ROOT, BookBuild, edition_dirs, toc_documents
+from conftest import (
+    EDITION_LANG,
+    EDITIONS,
+    REPO_ROOT,
+    VISIBLE_TEXT_NODES,
+    BookBuild,
+    edition_dirs,
+    toc_documents,
+)
 
 sys.path.insert(0, str(REPO_ROOT / "book" / "_ext"))
 import editions  # noqa: E402
@@ -212,19 +220,6 @@ def test_the_english_check_sees_english() -> None:
 
 # Text a reader sees once scripts have run (the solution toggles' hints, for
 # example, are written by JavaScript), outside what both editions share.
-_VISIBLE_PROSE = """
-(skip) => {
-  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-  const found = [];
-  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-    const parent = node.parentElement;
-    if (!parent || parent.closest(skip)) continue;
-    if (!parent.checkVisibility({checkOpacity: true, checkVisibilityCSS: true})) continue;
-    found.push(node.textContent.trim());
-  }
-  return found;
-}
-"""
 _THREE_WORDS = re.compile(r"[A-Za-z]{2,}(?:\s+[A-Za-z]{2,}){2,}")
 
 
@@ -239,7 +234,7 @@ def test_chinese_pages_show_no_english_in_the_browser(browser, site_url: str) ->
             page = context.new_page()
             page.goto(f"{site_url}zh_CN/{name}", wait_until="load")
             page.wait_for_load_state("networkidle")
-            texts = page.evaluate(_VISIBLE_PROSE, _SHARED_PARTS)
+            texts = [text.strip() for text in page.evaluate(VISIBLE_TEXT_NODES, _SHARED_PARTS)]
         finally:
             context.close()
         english = sorted(

@@ -8,8 +8,9 @@ The pages name the Chinese fonts that phones and desktops ship (PingFang SC,
 Microsoft YaHei, Noto Sans CJK SC, ...) and, last, "Book CJK": Noto Sans SC
 (SIL Open Font License, from the pinned npm package ``@fontsource/noto-sans-sc``)
 cut down at the end of the build to the Chinese characters and punctuation the
-edition's pages contain (a few dozen in English, about a thousand in Chinese). A browser fetches a web font only when an earlier
-font of the list lacks a character it must draw, and the ``unicode-range``
+edition's pages contain (a few dozen in English, about a thousand in
+Chinese). A browser fetches a web font only when an earlier font of the list
+lacks a character it must draw, and the ``unicode-range``
 limits "Book CJK" to Chinese, so a reader with a Chinese font downloads
 nothing, and a reader without one (a bare Linux, for example) still reads
 Chinese instead of empty boxes.
@@ -25,7 +26,8 @@ from sphinx.application import Sphinx
 
 from edition_links import EDITIONS
 
-EDITION_FOLDERS = [edition["folder"] for edition in EDITIONS.values()]
+# The folders of the editions that live inside another's site (zh_CN in English).
+NESTED_EDITIONS = {edition["folder"].strip("/") for edition in EDITIONS.values() if edition["folder"]}
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 FONT_PACKAGE = REPO_ROOT / "node_modules" / "@fontsource" / "noto-sans-sc"
@@ -66,10 +68,9 @@ def characters_of_site(outdir: Path) -> set[str]:
     the folders of other editions (the Chinese one inside the English site)
     are not. Attribute values count too: a search field's placeholder is drawn.
     """
-    other_editions = {folder.strip("/") for folder in EDITION_FOLDERS if folder}
     found: set[str] = set()
     for page in outdir.rglob("*.html"):
-        if page.relative_to(outdir).parts[0] in other_editions:
+        if page.relative_to(outdir).parts[0] in NESTED_EDITIONS:
             continue
         text = html.unescape(page.read_text(encoding="utf-8"))
         found.update(char for char in text if covered(char))

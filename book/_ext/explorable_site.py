@@ -119,11 +119,6 @@ def figure_html(parts: dict[str, str], description: str, caption: str | None) ->
     )
 
 
-def _figure_html(spec: dict, vega: dict, svg_uri: str, size: str, spec_uri: str) -> str:
-    parts = figure_parts(spec, vega, svg_uri, size, spec_uri)
-    return figure_html(parts, spec["description"], spec["usermeta"].get("caption"))
-
-
 class explorable_figure(nodes.General, nodes.Element):  # noqa: N801 - docutils names nodes in lower case
     """An explorable on the page. Its words are ``explorable_text`` children,
     so that Sphinx's gettext machinery offers them for translation."""
