@@ -381,13 +381,16 @@ class log2(sp.Function):  # noqa: N801 (a SymPy function, named like sympy.log)
 
     @classmethod
     def eval(cls, arg):
+        """Leave ``log2(arg)`` as written: no automatic evaluation or simplification."""
         return None  # keep the form the author built
 
     def doit(self, deep=True, **hints):
+        """``log(arg)/log(2)``, the form in which SymPy checks a step."""
         arg = self.args[0].doit(deep=deep, **hints) if deep else self.args[0]
         return sp.log(arg) / sp.log(2)
 
     def fdiff(self, argindex=1):
+        """The derivative ``1/(x log 2)``."""
         return 1 / (self.args[0] * sp.log(2))
 
     def _eval_rewrite_as_log(self, arg, **kwargs):

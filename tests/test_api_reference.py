@@ -70,7 +70,7 @@ def test_every_public_name_has_an_entry(api_soup: BeautifulSoup, full_name: str)
 
 def test_page_renders_the_formulas(api_soup: BeautifulSoup) -> None:
     display = api_soup.select("div.math")
-    inline = api_soup.select("span.math")
+    inline = api_soup.select("math.math")
     assert display and inline, "the API page has no display or no inline math"
     # The softmax formula of the softmax docstring's ``.. math::`` block sits in
     # that function's own description, as MathML rendered at build time.
@@ -88,3 +88,39 @@ def test_no_unresolved_roles_left(api_soup: BeautifulSoup) -> None:
     text = api_soup.get_text()
     for role in (":func:`", ":class:`", ":math:`", ":mod:`", ":data:`"):
         assert role not in text, f"unrendered {role} on the API page"
+
+
+def _docstring_has_examples(full_name: str) -> bool:
+    module_name, _, name = full_name.rpartition(".")
+    module = {"softmax_lib": softmax_lib, "softmax_lib.symbolic": softmax_lib.symbolic,
+              "softmax_lib.plotting": softmax_lib.plotting}.get(module_name)
+    if module is None:
+        import softmax_lib.information as module
+    return "Examples\n" in (getattr(module, name).__doc__ or "")
+
+
+def test_every_docstring_example_is_a_closed_section(api_soup: BeautifulSoup) -> None:
+    # The examples are sent folded (book/_ext/folded_examples.py): a closed
+    # <details> titled like the other sections, its doctests inside a
+    # <noscript class="book-deferred"> that site.js builds when it opens.
+    with_examples = [name for name in _public_names() if _docstring_has_examples(name)]
+    assert len(with_examples) > 20, with_examples
+    missing = []
+    for full_name in with_examples:
+        description = _entry(api_soup, full_name).find_next_sibling("dd")
+        folded = description.find("details", class_="book-examples")
+        if folded is None:
+            missing.append(full_name)
+            continue
+        assert not folded.has_attr("open"), full_name
+        assert folded.find("summary").get_text(strip=True) == "Examples", full_name
+        deferred = folded.find("noscript", class_="book-deferred")
+        assert deferred is not None and ">>>" in deferred.get_text(), full_name
+    assert missing == [], f"examples not folded for {missing}"
+    # No docstring's doctest is left outside the folded sections.
+    loose = [
+        d.get_text()[:60]
+        for d in api_soup.select("dl.py dd div.doctest")
+        if d.find_parent("details", class_="book-examples") is None
+    ]
+    assert loose == []

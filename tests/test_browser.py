@@ -33,10 +33,13 @@ PAGE_TIMEOUT_MS = 60_000
 
 _MATH_REPORT = """
 () => {
-  const sources = document.querySelectorAll('span.math, div.math').length;
-  const rendered = document.querySelectorAll('span.math math, div.math math').length;
-  const withoutMathml = Array.from(document.querySelectorAll('span.math, div.math'))
-    .filter(e => !e.querySelector('math')).map(e => e.textContent.slice(0, 80));
+  // An inline formula is a <math class="math">; a display one, a div.math
+  // holding one or more <math> elements.
+  const sources = document.querySelectorAll('.math').length;
+  const rendered = document.querySelectorAll('math.math, div.math math').length;
+  const withoutMathml = Array.from(document.querySelectorAll('.math'))
+    .filter(e => (e.tagName.toLowerCase() === 'math' ? !e.firstElementChild : !e.querySelector('math')))
+    .map(e => e.textContent.slice(0, 80));
   const errors = Array.from(document.querySelectorAll('merror, .math-error, .temml-error'))
     .map(e => e.textContent);
   const mathjax = typeof window.MathJax !== 'undefined'
@@ -372,3 +375,37 @@ def test_search_finds_pages_in_each_edition(browser, site_url: str, prefix: str,
     finally:
         context.close()
     assert expected in found, f"searching {prefix or 'en/'} for {query!r} found {found}"
+
+
+# What a page sends closed is built when the reader opens it (site.js):
+# (page, the control that opens it, what must appear inside once open).
+_CLOSED_BLOCKS = [
+    ("book/api.html", "details.book-examples > summary", "div.doctest pre"),
+    ("book/entropy_and_coding.html", "details.hide.above-input > summary", "div.highlight pre"),
+    ("book/entropy_and_coding.html", ".solution.dropdown > .admonition-title", "p:not(.admonition-title)"),
+]
+
+
+@pytest.mark.parametrize("page_path, opener, content", _CLOSED_BLOCKS)
+def test_closed_blocks_are_built_when_opened(browser, site_url: str, page_path: str, opener: str,
+                                             content: str) -> None:
+    context, page = _open(browser, site_url + page_path, DESKTOP, "light")
+    try:
+        control = page.locator(opener).first
+        block = control.locator("xpath=..")
+        assert block.locator(content).count() == 0, "the block was built before it was opened"
+        control.scroll_into_view_if_needed()
+        control.click()
+        shown = block.locator(content).first
+        shown.wait_for(state="visible")
+        copy_buttons = block.locator("button.copybtn").count()
+        has_code = block.locator("div.highlight pre").count()
+        built = block.locator(content).count()
+        # Closed and opened again, it is not built a second time.
+        control.click()
+        control.click()
+        rebuilt = block.locator(content).count()
+    finally:
+        context.close()
+    assert copy_buttons == has_code, f"{has_code} code blocks opened with {copy_buttons} copy buttons"
+    assert rebuilt == built

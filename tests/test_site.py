@@ -147,9 +147,14 @@ def test_math_elements_hold_mathml(built_site: Path) -> None:
     pages_with_math = 0
     empty = []
     for page in _html_pages(built_site):
-        elements = _soup(page).select("span.math, div.math")
+        # An inline formula is a <math class="math">, a display one a div.math.
+        elements = _soup(page).select(".math")
         pages_with_math += bool(elements)
-        empty += [f"{page.relative_to(built_site)}: {e.get_text()[:60]!r}" for e in elements if not e.find("math")]
+        empty += [
+            f"{page.relative_to(built_site)}: {e.get_text()[:60]!r}"
+            for e in elements
+            if not (e.find(True) if e.name == "math" else e.find("math"))
+        ]
     assert pages_with_math, "no page contains math elements"
     assert empty == [], "math elements without MathML:\n" + "\n".join(empty)
 

@@ -59,7 +59,7 @@ FONT_SOURCE = (
 FONT_TARGET = Path("_static") / "fonts" / "math.woff2"
 TEMML_CSS = Path("_static") / "temml" / "Temml-Local.css"
 CACHE_NAME = "temml-cache.json"
-CACHE_FORMAT = "2"
+CACHE_FORMAT = "3"
 
 
 # --------------------------------------------------------------------------
@@ -361,6 +361,126 @@ def _flatten_sole_mrow(element: ET.Element) -> None:
             element.extend(list(only))
 
 
+_FUNCTION_APPLICATION = "\u2061"
+
+
+def _fold_function_spaces(element: ET.Element) -> None:
+    """``<mo>\u2061</mo><mspace width="w">`` becomes ``<mo rspace="w">\u2061</mo>``.
+
+    Temml follows every ``\\log`` (and the like) by the invisible function
+    application, which screen readers use, and then a thin space. The
+    operator's own spacing is zero, so giving it the space as its ``rspace``
+    draws the same and saves an element each time.
+    """
+    children = list(element)
+    for child, following in zip(children, children[1:] + [None]):
+        _fold_function_spaces(child)
+        if (
+            following is not None
+            and child.tag == "mo"
+            and child.text == _FUNCTION_APPLICATION
+            and not child.attrib
+            and following.tag == "mspace"
+            and set(following.attrib) == {"width"}
+            and not len(following)
+        ):
+            child.set("rspace", following.get("width"))
+            child.tail = following.tail
+            element.remove(following)
+
+
+# Characters the MathML Core operator dictionary lets stretch (fences, bars,
+# slashes, arrows, ...): such an operator stretches to the height of its row,
+# so moving it to another row could change its size.
+_MAY_STRETCH = set("()[]{}|\u2016/\\\u27e8\u27e9\u230a\u230b\u2308\u2309\u2190\u2191\u2192\u2193\u2194\u21d2\u21d4")
+_SCRIPTED = {"msub", "msup", "msubsup", "munder", "mover", "munderover", "mmultiscripts", "mfrac"}
+
+
+def _core_operator(element: ET.Element) -> ET.Element | None:
+    """The ``<mo>`` at the core of an embellished operator, else ``None``."""
+    if element.tag == "mo":
+        return element
+    if element.tag in _SCRIPTED and len(element):
+        return _core_operator(element[0])
+    return None
+
+
+def _position_free(element: ET.Element) -> bool:
+    """Whether ``element`` draws the same whatever its place in a row.
+
+    An operator whose form is not given is a prefix, infix or postfix one by
+    its place (first, middle or last of its row), and the form sets its
+    spacing. The function application U+2061 has one dictionary entry, so
+    every form spaces it alike.
+    """
+    core = _core_operator(element)
+    return core is None or "form" in core.attrib or core.text == _FUNCTION_APPLICATION
+
+
+def _stays_its_size(element: ET.Element) -> bool:
+    core = _core_operator(element)
+    return core is None or core.get("stretchy") == "false" or (core.text or "") not in _MAY_STRETCH
+
+
+def _dissolve_inner_rows(element: ET.Element) -> None:
+    """Put the children of an attribute-less ``<mrow>`` into the row that holds it.
+
+    Only where nothing can tell the difference: the inner row's first and
+    last children do not change form with their place, and none of its
+    children can stretch. An ``<mrow>`` in a script or a fraction is an
+    argument, not a part of a row, and stays.
+    """
+    for child in element:
+        _dissolve_inner_rows(child)
+    if element.tag not in _ROW_CONTAINERS:
+        return
+    index = 0
+    while index < len(element):
+        child = element[index]
+        inner = list(child)
+        if (
+            child.tag == "mrow"
+            and not child.attrib
+            and inner
+            and not (child.text or "").strip()
+            and _position_free(inner[0])
+            and _position_free(inner[-1])
+            and all(_stays_its_size(part) for part in inner)
+        ):
+            inner[-1].tail = child.tail
+            element.remove(child)
+            for offset, part in enumerate(inner):
+                element.insert(index + offset, part)
+            index += len(inner)
+        else:
+            index += 1
+
+
+def _name_infix_after_empty_row(element: ET.Element) -> None:
+    """``<mrow></mrow><mo>=</mo>`` opening a row becomes ``<mo form="infix">=</mo>``.
+
+    TeX's ``{}=`` puts an empty group before the operator so that it spaces
+    as a relation, not as a prefix; naming the form says the same.
+    """
+    for child in element:
+        _name_infix_after_empty_row(child)
+    if element.tag not in _ROW_CONTAINERS or len(element) < 3:
+        return
+    empty, operator = element[0], element[1]
+    if (
+        empty.tag == "mrow"
+        and not empty.attrib
+        and not len(empty)
+        and not (empty.text or "").strip()
+        and not (empty.tail or "").strip()
+        and operator.tag == "mo"
+        and "form" not in operator.attrib
+    ):
+        operator.set("form", "infix")
+        element.text = (element.text or "") + (empty.tail or "")
+        element.remove(empty)
+
+
 def simplify_mathml(mathml: str) -> str:
     try:
         root = ET.fromstring(mathml)
@@ -368,6 +488,9 @@ def simplify_mathml(mathml: str) -> str:
         return mathml
     _unwrap_single_mrows(root)
     _flatten_sole_mrow(root)
+    _fold_function_spaces(root)
+    _name_infix_after_empty_row(root)
+    _dissolve_inner_rows(root)
     return ET.tostring(root, encoding="unicode", short_empty_elements=False)
 
 
@@ -475,11 +598,18 @@ def collect_all_formulas(app: Sphinx, env: Any) -> None:
 # --------------------------------------------------------------------------
 
 
+INLINE_MATH_CLASSES = "math notranslate nohighlight"
+
+
 def visit_math(self: Any, node: nodes.math) -> None:
-    store = _store(self.builder.app)
-    self.body.append(self.starttag(node, "span", "", CLASS="math notranslate nohighlight"))
-    self.body.append(store.get(node.astext(), False, node))
-    self.body.append("</span>")
+    # The <math> element carries the classes itself: a wrapper would add an
+    # element per formula, and a chapter has hundreds of inline formulas.
+    mathml = _store(self.builder.app).get(node.astext(), False, node)
+    opening = mathml[: mathml.find(">") + 1]
+    if opening.startswith("<math") and "class=" not in opening:
+        self.body.append(mathml.replace("<math", '<math class="%s"' % INLINE_MATH_CLASSES, 1))
+    else:
+        self.body.append(self.starttag(node, "span", "", CLASS=INLINE_MATH_CLASSES) + mathml + "</span>")
     raise nodes.SkipNode
 
 

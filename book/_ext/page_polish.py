@@ -204,6 +204,8 @@ _PRE = re.compile(r"<pre\b.*?</pre>", re.S)
 # nothing on screen and make up most of a chapter's elements, so their text is
 # written bare.
 _PLAIN_TOKEN = re.compile(r'<span class="(?:n|p|w|nn|nx|pm)">([^<]*)</span>')
+# Pygments opens every highlighted block with an empty <span></span>.
+_EMPTY_FIRST_SPAN = re.compile(r"(<pre\b[^>]*>)<span></span>")
 # Sphinx wraps every word of inline code and of API signatures in
 # <span class="pre"> (no line break inside a word); such text breaks only at
 # spaces anyway, so the span goes.
@@ -379,6 +381,7 @@ def tidy_page(page: Path, is_search_page: bool, styles: dict[str, tuple[str, str
     text = _ICON.sub(_icon_svg, text)
     text = _size_images(page, text)
     text = text.replace('role="doc-biblioentry"', 'role="listitem"')
+    text = _EMPTY_FIRST_SPAN.sub(r"\1", text)
     text = _PRE.sub(lambda match: merge_alike_tokens(_PLAIN_TOKEN.sub(r"\1", match.group(0)), styles or {}), text)
     text = _PRE_WORD.sub(r"\1", text)
     # A table's empty corner cell (pandas' index header) is not a header.
