@@ -399,7 +399,7 @@ def test_closed_blocks_are_built_when_opened(browser, site_url: str, page_path: 
         shown = block.locator(content).first
         shown.wait_for(state="visible")
         copy_buttons = block.locator("button.copybtn").count()
-        has_code = block.locator("div.highlight pre").count()
+        has_code = block.locator("div:not(.output) > div.highlight pre").count()
         built = block.locator(content).count()
         # Closed and opened again, it is not built a second time.
         control.click()
@@ -409,3 +409,24 @@ def test_closed_blocks_are_built_when_opened(browser, site_url: str, page_path: 
         context.close()
     assert copy_buttons == has_code, f"{has_code} code blocks opened with {copy_buttons} copy buttons"
     assert rebuilt == built
+
+
+def test_code_has_copy_buttons_and_output_has_none(browser, site_url: str) -> None:
+    context, page = _open(browser, site_url + "book/numerical_stability.html", DESKTOP, "light")
+    try:
+        counts = page.evaluate("""() => ({
+          code: document.querySelectorAll('.cell_input div.highlight pre').length,
+          codeButtons: document.querySelectorAll('.cell_input div.highlight button.copybtn').length,
+          output: document.querySelectorAll('.cell_output div.highlight pre').length,
+          outputButtons: document.querySelectorAll('.cell_output button.copybtn').length,
+          named: Array.from(document.querySelectorAll('button.copybtn svg[aria-label]'))
+            .filter(svg => svg.getAttribute('aria-label').trim()).length,
+          buttons: document.querySelectorAll('button.copybtn').length,
+        })""")
+    finally:
+        context.close()
+    assert counts["code"] > 0 and counts["output"] > 0, counts
+    assert counts["codeButtons"] == counts["code"], counts
+    assert counts["outputButtons"] == 0, counts
+    # Each button is named for screen readers by its icon.
+    assert counts["named"] == counts["buttons"], counts

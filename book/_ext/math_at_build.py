@@ -59,7 +59,7 @@ FONT_SOURCE = (
 FONT_TARGET = Path("_static") / "fonts" / "math.woff2"
 TEMML_CSS = Path("_static") / "temml" / "Temml-Local.css"
 CACHE_NAME = "temml-cache.json"
-CACHE_FORMAT = "3"
+CACHE_FORMAT = "4"
 
 
 # --------------------------------------------------------------------------
@@ -481,6 +481,31 @@ def _name_infix_after_empty_row(element: ET.Element) -> None:
         element.remove(empty)
 
 
+def _drop_no_ops(element: ET.Element) -> None:
+    """Remove what draws nothing: an ``<mspace>`` with no size, and an
+    ``<mpadded lspace="0">`` around one element (its default is 0)."""
+    for child in element:
+        _drop_no_ops(child)
+    for index, child in reversed(list(enumerate(element))):
+        if child.tag == "mspace" and not child.attrib and not len(child) and not (child.text or "").strip():
+            previous = element[index - 1] if index else None
+            if previous is not None:
+                previous.tail = (previous.tail or "") + (child.tail or "")
+            else:
+                element.text = (element.text or "") + (child.tail or "")
+            element.remove(child)
+        elif (
+            child.tag == "mpadded"
+            and child.attrib == {"lspace": "0"}
+            and len(child) == 1
+            and not (child.text or "").strip()
+            and not (child[0].tail or "").strip()
+        ):
+            only = child[0]
+            only.tail = child.tail
+            element[index] = only
+
+
 def simplify_mathml(mathml: str) -> str:
     try:
         root = ET.fromstring(mathml)
@@ -489,6 +514,7 @@ def simplify_mathml(mathml: str) -> str:
     _unwrap_single_mrows(root)
     _flatten_sole_mrow(root)
     _fold_function_spaces(root)
+    _drop_no_ops(root)
     _name_infix_after_empty_row(root)
     _dissolve_inner_rows(root)
     return ET.tostring(root, encoding="unicode", short_empty_elements=False)
@@ -645,16 +671,19 @@ def visit_displaymath(self: Any, node: nodes.math_block) -> None:
     else:
         has_reasons = any(row.reason for row in layout.rows)
         self.body.append('<div class="deriv%s">' % (" deriv-reasons" if has_reasons else ""))
+        # A step is its cells, placed in the grid's columns by their classes:
+        # no element for the row itself.
         for row in layout.rows:
-            self.body.append('<div class="deriv-row">')
             lhs = store.get_inline_display(row.lhs, node) if row.lhs else ""
             rhs = store.get_inline_display(_rhs_tex(row.rhs), node) if row.rhs else ""
-            self.body.append(f'<span class="deriv-lhs">{lhs}</span>')
+            if lhs.startswith("<math "):
+                self.body.append(lhs.replace("<math ", '<math class="deriv-lhs" ', 1))
+            else:
+                self.body.append(f'<span class="deriv-lhs">{lhs}</span>')
             self.body.append(f'<span class="deriv-rhs">{rhs}</span>')
             if has_reasons:
                 reason = _reason_html(store, row.reason, node)
                 self.body.append(f'<span class="deriv-why">{reason}</span>')
-            self.body.append("</div>")
         self.body.append("</div>")
     self.body.append("</div>\n")
     raise nodes.SkipNode

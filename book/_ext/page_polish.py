@@ -204,6 +204,9 @@ _PRE = re.compile(r"<pre\b.*?</pre>", re.S)
 # nothing on screen and make up most of a chapter's elements, so their text is
 # written bare.
 _PLAIN_TOKEN = re.compile(r'<span class="(?:n|p|w|nn|nx|pm)">([^<]*)</span>')
+# Pygments calls the dot of ``np.exp`` an operator; it is punctuation, and is
+# drawn in the text's colour like the other punctuation.
+_DOT_OPERATOR = re.compile(r'<span class="o">\.</span>')
 # Pygments opens every highlighted block with an empty <span></span>.
 _EMPTY_FIRST_SPAN = re.compile(r"(<pre\b[^>]*>)<span></span>")
 # Sphinx wraps every word of inline code and of API signatures in
@@ -227,6 +230,10 @@ def token_styles(pygments_css: str) -> dict[str, tuple[str, str]]:
         for token, modes in found.items()
         if set(modes) == {"light", "dark"} and not token.startswith("g") and token not in ("hll", "err")
     }
+
+
+def _plain_tokens(pre: str) -> str:
+    return _DOT_OPERATOR.sub(".", _PLAIN_TOKEN.sub(r"\1", pre))
 
 
 def merge_alike_tokens(pre: str, styles: dict[str, tuple[str, str]]) -> str:
@@ -382,7 +389,7 @@ def tidy_page(page: Path, is_search_page: bool, styles: dict[str, tuple[str, str
     text = _size_images(page, text)
     text = text.replace('role="doc-biblioentry"', 'role="listitem"')
     text = _EMPTY_FIRST_SPAN.sub(r"\1", text)
-    text = _PRE.sub(lambda match: merge_alike_tokens(_PLAIN_TOKEN.sub(r"\1", match.group(0)), styles or {}), text)
+    text = _PRE.sub(lambda match: merge_alike_tokens(_plain_tokens(match.group(0)), styles or {}), text)
     text = _PRE_WORD.sub(r"\1", text)
     # A table's empty corner cell (pandas' index header) is not a header.
     text = text.replace("<th></th>", "<td></td>")

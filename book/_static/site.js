@@ -80,9 +80,10 @@
       template.innerHTML = block.textContent;
       block.replaceWith(template.content);
       if (!parent) return;
-      // sphinx-copybutton gives every code block a copy button when the page
-      // loads; a block built later gets a copy of one.
-      parent.querySelectorAll("div.highlight pre").forEach(copyButtonFor);
+      // sphinx-copybutton gives every code block (copybutton_selector in
+      // _config.yml) a copy button when the page loads; a block built later
+      // gets a copy of one.
+      parent.querySelectorAll("div:not(.output) > div.highlight pre").forEach(copyButtonFor);
       watchFormulas(parent);
     });
   }
