@@ -5,8 +5,11 @@ Loaded by ``_config.yml`` (``sphinx.local_extensions``).
 The English site is the root of ``_build/html``; the Chinese edition lives in
 its ``zh_CN/`` folder (``book/_ext/editions.py``), with the same page names.
 Each page gets a visible link in its header (the template
-``book/_templates/edition-switch.html``) and ``<link rel="alternate"
-hreflang>`` tags, so search engines and readers find the counterpart.
+``book/_templates/edition-switch.html``). Where the site's address is known
+(``html.baseurl`` in ``_config.yml``), each page also names every edition of
+itself in ``<link rel="alternate" hreflang>`` tags for search engines; these
+must be absolute URLs (a relative one is invalid, and Lighthouse's SEO audit
+fails it), so a site built without its address has none.
 """
 
 from __future__ import annotations
@@ -42,10 +45,18 @@ def add_edition_links(app: Sphinx, pagename: str, templatename: str, context: di
         if other != current
     ]
     context["edition_links"] = links
-    alternates = "".join(
-        f'<link rel="alternate" hreflang="{link["hreflang"]}" href="{link["href"]}" />\n' for link in links
+    if app.config.html_baseurl:
+        context["metatags"] = context.get("metatags", "") + alternate_tags(app.config.html_baseurl, pagename)
+
+
+def alternate_tags(baseurl: str, pagename: str) -> str:
+    """``<link rel="alternate" hreflang>`` to every edition of ``pagename``, itself included."""
+    root = baseurl.rstrip("/") + "/"
+    return "".join(
+        f'<link rel="alternate" hreflang="{edition["hreflang"]}" '
+        f'href="{root}{edition["folder"]}{pagename}.html" />\n'
+        for edition in EDITIONS.values()
     )
-    context["metatags"] = context.get("metatags", "") + alternates
 
 
 def setup(app: Sphinx) -> dict:
