@@ -24,8 +24,7 @@ from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx.locale import _
 
-DEFERRED_OPEN = '<noscript class="book-deferred">'
-DEFERRED_CLOSE = "</noscript>"
+from page_polish import DEFERRED_CLOSE, DEFERRED_OPEN
 
 
 class folded_examples(nodes.General, nodes.Element):

@@ -627,15 +627,23 @@ def collect_all_formulas(app: Sphinx, env: Any) -> None:
 INLINE_MATH_CLASSES = "math notranslate nohighlight"
 
 
+def _math_with_class(mathml: str, classes: str) -> str | None:
+    """``mathml`` with ``classes`` on its ``<math>`` element; ``None`` when it is
+    not a ``<math>`` (a TeX error's span) or already has a class."""
+    opening = mathml[: mathml.find(">") + 1]
+    if not opening.startswith("<math") or "class=" in opening:
+        return None
+    return mathml.replace("<math", f'<math class="{classes}"', 1)
+
+
 def visit_math(self: Any, node: nodes.math) -> None:
     # The <math> element carries the classes itself: a wrapper would add an
     # element per formula, and a chapter has hundreds of inline formulas.
     mathml = _store(self.builder.app).get(node.astext(), False, node)
-    opening = mathml[: mathml.find(">") + 1]
-    if opening.startswith("<math") and "class=" not in opening:
-        self.body.append(mathml.replace("<math", '<math class="%s"' % INLINE_MATH_CLASSES, 1))
-    else:
-        self.body.append(self.starttag(node, "span", "", CLASS=INLINE_MATH_CLASSES) + mathml + "</span>")
+    classed = _math_with_class(mathml, INLINE_MATH_CLASSES)
+    if classed is None:
+        classed = self.starttag(node, "span", "", CLASS=INLINE_MATH_CLASSES) + mathml + "</span>"
+    self.body.append(classed)
     raise nodes.SkipNode
 
 
@@ -676,10 +684,7 @@ def visit_displaymath(self: Any, node: nodes.math_block) -> None:
         for row in layout.rows:
             lhs = store.get_inline_display(row.lhs, node) if row.lhs else ""
             rhs = store.get_inline_display(_rhs_tex(row.rhs), node) if row.rhs else ""
-            if lhs.startswith("<math "):
-                self.body.append(lhs.replace("<math ", '<math class="deriv-lhs" ', 1))
-            else:
-                self.body.append(f'<span class="deriv-lhs">{lhs}</span>')
+            self.body.append(_math_with_class(lhs, "deriv-lhs") or f'<span class="deriv-lhs">{lhs}</span>')
             self.body.append(f'<span class="deriv-rhs">{rhs}</span>')
             if has_reasons:
                 reason = _reason_html(store, row.reason, node)

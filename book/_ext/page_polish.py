@@ -233,7 +233,7 @@ def token_styles(pygments_css: str) -> dict[str, tuple[str, str]]:
 
 
 def _plain_tokens(pre: str) -> str:
-    return _DOT_OPERATOR.sub(".", _PLAIN_TOKEN.sub(r"\1", pre))
+    return _DOT_OPERATOR.sub(".", _PLAIN_TOKEN.sub(r"\1", _EMPTY_FIRST_SPAN.sub(r"\1", pre)))
 
 
 def merge_alike_tokens(pre: str, styles: dict[str, tuple[str, str]]) -> str:
@@ -388,7 +388,6 @@ def tidy_page(page: Path, is_search_page: bool, styles: dict[str, tuple[str, str
     text = _ICON.sub(_icon_svg, text)
     text = _size_images(page, text)
     text = text.replace('role="doc-biblioentry"', 'role="listitem"')
-    text = _EMPTY_FIRST_SPAN.sub(r"\1", text)
     text = _PRE.sub(lambda match: merge_alike_tokens(_plain_tokens(match.group(0)), styles or {}), text)
     text = _PRE_WORD.sub(r"\1", text)
     # A table's empty corner cell (pandas' index header) is not a header.
