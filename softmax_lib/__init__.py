@@ -17,6 +17,8 @@ last unless an argument says otherwise):
 * :func:`online_softmax` and its (max, normaliser) states: :class:`NormalizerState`,
   :func:`state_of`, :func:`merge`, :func:`running_states`, :func:`softmax_from_state`,
   :func:`online_attention`
+* :func:`set_num_threads`, :func:`get_num_threads`: how many threads the row
+  functions share a large input among (the results do not depend on it)
 
 The SymPy verification engine lives in :mod:`softmax_lib.symbolic`.
 """
@@ -46,6 +48,7 @@ from .online import (
     softmax_from_state,
     state_of,
 )
+from .threads import get_num_threads, set_num_threads
 
 __all__ = [
     "softmax",
@@ -78,5 +81,7 @@ __all__ = [
     "running_states",
     "softmax_from_state",
     "online_attention",
+    "set_num_threads",
+    "get_num_threads",
 ]
 __version__ = "0.1.0"

@@ -71,6 +71,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ._checks import as_float_array, class_axis, compute_dtype, positive_finite
+from .threads import for_each_block
 
 __all__ = ["softmax", "log_softmax", "logsumexp", "sigmoid"]
 
@@ -129,6 +130,25 @@ def _blocks(rows):
     n_rows, step = rows.shape[0], _rows_per_block(rows)
     for start in range(0, n_rows, step):
         yield slice(start, min(start + step, n_rows))
+
+
+def _for_each_block(rows, count, work):
+    """``work(block, buffers)`` for every block of ``rows``, shared among the threads.
+
+    ``block`` is a slice of rows (:func:`_blocks`) and ``buffers`` a list of
+    ``count`` float64 scratch blocks of its size, each thread using its own
+    (:class:`_Scratch`). Every block runs under :func:`_quiet`
+    (:func:`softmax_lib.threads.for_each_block`).
+    """
+    scratches = {}  # thread identifier -> _Scratch
+
+    def compute(block):
+        scratch = scratches.get(threading.get_ident())
+        if scratch is None:
+            scratch = scratches[threading.get_ident()] = _Scratch(rows, count)
+        work(block, scratch(block.stop - block.start))
+
+    for_each_block(list(_blocks(rows)), compute, context=_quiet)
 
 
 _THREAD = threading.local()  # each thread's scratch memory (see _Scratch)
@@ -774,7 +794,9 @@ def softmax(x, axis=-1, *, temperature=1.0):
     pass written in place into the result, so a large input travels from
     memory once and no temporary array the size of the input is made (the
     input is copied only when the class axis is not the last axis of a
-    C-contiguous array).
+    C-contiguous array). The blocks of a large input are shared among
+    threads (see :func:`~softmax_lib.set_num_threads`); the result does
+    not depend on their number.
 
     Special values, chosen to be the limits where a limit exists:
 
@@ -815,15 +837,12 @@ def softmax(x, axis=-1, *, temperature=1.0):
         return np.empty(z.shape, dtype=out_dtype)
     rows, moved_shape = _rows(z, ax)
     out = np.empty(rows.shape, out_dtype)
-    scratch = _Scratch(rows, 3)
-    plain = rows.dtype != _WORK and temperature == 1.0
-    with _quiet():
-        for block in _blocks(rows):
-            if plain:
-                _plain_softmax_rows(rows[block], out[block], scratch(block.stop - block.start))
-            else:
-                _by_kind_of_row(_softmax_rows, rows[block], out[block],
-                                scratch(block.stop - block.start), temperature=temperature)
+    if rows.dtype != _WORK and temperature == 1.0:
+        _for_each_block(rows, 3, lambda block, buffers: _plain_softmax_rows(
+            rows[block], out[block], buffers))
+    else:
+        _for_each_block(rows, 3, lambda block, buffers: _by_kind_of_row(
+            _softmax_rows, rows[block], out[block], buffers, temperature=temperature))
     return _from_rows(out, moved_shape, ax)
 
 
@@ -866,7 +885,8 @@ def log_softmax(x, axis=-1, *, temperature=1.0):
     ``log(sum(exp(z - m)))`` loses: in float32,
     ``log_softmax([1 - log(eps), 0])[0]`` is ``-4.3854666e-08`` here, while the
     plain shifted formula rounds ``log(1 + 4.4e-08)`` to 0 and returns ``0.0``.
-    Rows are processed in cache-sized blocks, as in :func:`softmax`.
+    Rows are processed in cache-sized blocks, shared among threads, as in
+    :func:`softmax`.
 
     Accuracy: the sum ``r`` of the other exponentials is taken from exact
     logits (unshifted rows, see :func:`softmax`) or from the compensated
@@ -909,11 +929,8 @@ def log_softmax(x, axis=-1, *, temperature=1.0):
         return np.empty(z.shape, dtype=out_dtype)
     rows, moved_shape = _rows(z, ax)
     out = np.empty(rows.shape, out_dtype)
-    scratch = _Scratch(rows, 3)
-    with _quiet():
-        for block in _blocks(rows):
-            _by_kind_of_row(_log_softmax_rows, rows[block], out[block],
-                            scratch(block.stop - block.start), temperature=temperature)
+    _for_each_block(rows, 3, lambda block, buffers: _by_kind_of_row(
+        _log_softmax_rows, rows[block], out[block], buffers, temperature=temperature))
     return _from_rows(out, moved_shape, ax)
 
 
@@ -955,7 +972,10 @@ def logsumexp(x, axis=-1, *, keepdims=False):
     it is below the rounding unit: ``logsumexp([0, -40])`` is
     ``4.248354255291589e-18`` here, where ``log(sum(exp(z - m)))`` gives 0.
     Rows are processed in cache-sized blocks with block-sized scratch
-    buffers, so no temporary array the size of the input is made.
+    buffers, so no temporary array the size of the input is made; the
+    blocks of a large input are shared among
+    threads (see :func:`~softmax_lib.set_num_threads`); the result does
+    not depend on their number.
 
     Accuracy: ``m + log1p(r)`` with the sum ``r`` of the other exponentials
     from exact logits or a compensated shift (see :func:`softmax`), summed
@@ -994,11 +1014,8 @@ def logsumexp(x, axis=-1, *, keepdims=False):
     else:
         rows, moved_shape = _rows(z, ax)
         lse = np.empty((rows.shape[0], 1), _WORK)
-        scratch = _Scratch(rows, 3)
-        with _quiet():
-            for block in _blocks(rows):
-                _by_kind_of_row(_logsumexp_rows, rows[block], lse[block],
-                                scratch(block.stop - block.start))
+        _for_each_block(rows, 3, lambda block, buffers: _by_kind_of_row(
+            _logsumexp_rows, rows[block], lse[block], buffers))
         out = _from_rows(lse, moved_shape, ax)
     if not keepdims:
         out = np.squeeze(out, axis=ax)
