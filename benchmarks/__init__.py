@@ -10,8 +10,9 @@ One concept per module:
 
 * :mod:`benchmarks.cases`: the inputs (timed shapes and the adversarial rows);
 * :mod:`benchmarks.implementations`: what is compared (softmax_lib, the SciPy
-  column, PyTorch with one thread and with all threads when installed, and a
-  plain array copy as the memory floor), each named for what it runs;
+  column, PyTorch when installed, and a plain array copy as the memory
+  floor), each named for what it runs, in two sessions: softmax_lib and
+  PyTorch on one thread, then on all threads, SciPy in both;
 * :mod:`benchmarks.timing`: interleaved repeated timing, medians, spreads;
 * :mod:`benchmarks.stats`: ratios of paired repeats with 95 % bootstrap
   intervals, and the verdict (faster, slower, tie) each interval supports;

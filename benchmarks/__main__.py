@@ -2,8 +2,9 @@
 
 Without options it waits (up to ``--wait`` seconds) for the machine's load
 average to fall below 0.5, records it, measures speed on the full shapes
-with PyTorch at one thread and at all threads, times the ablation of the
-library's features, measures accuracy on the whole adversarial suite and
+in two sessions (softmax_lib and PyTorch on one thread, then on all
+threads; SciPy in both), times the ablation of the library's features
+(softmax_lib on one thread), measures accuracy on the whole adversarial suite and
 the error against ``|z - m|``, prints everything, and writes the results
 (JSON, CSV, Markdown sentences and figures) into ``book/performance_data/``,
 where the book's page "Performance and accuracy" reads them. ``--quick`` is a
@@ -18,9 +19,11 @@ import sys
 import time
 from pathlib import Path
 
+import softmax_lib
+
 from . import ablation, accuracy, figure, machine, report, speed
 from .cases import DTYPES, FULL_SHAPES, QUICK_SHAPES
-from .implementations import ROW_FUNCTIONS, load_torch, torch_threads
+from .implementations import ROW_FUNCTIONS, load_torch, openmp_wait_policy, session_threads
 from .stats import MIN_REPEATS, RESAMPLES
 
 BOOK_DATA = Path(__file__).resolve().parents[1] / "book" / "performance_data"
@@ -50,8 +53,9 @@ def parse_args(argv):
         f"{MIN_REPEATS}; {REPEATS['quick']} with --quick)",
     )
     parser.add_argument(
-        "--torch-threads", type=int, default=None, metavar="N",
-        help="threads of the second PyTorch column (default: PyTorch's own, one per core)",
+        "--threads", "--torch-threads", dest="threads", type=int, default=None, metavar="N",
+        help="threads of softmax_lib and PyTorch in the all-threads session (default: "
+        "PyTorch's own count, or without PyTorch softmax_lib's, one per CPU available)",
     )
     parser.add_argument(
         "--wait", type=float, default=None, metavar="SECONDS",
@@ -66,8 +70,8 @@ def parse_args(argv):
         parser.error("--repeats must be at least 2 (the intervals bootstrap over repeats)")
     if not args.quick and args.repeats < MIN_REPEATS:
         parser.error(f"--repeats must be at least {MIN_REPEATS} outside --quick")
-    if args.torch_threads is not None and args.torch_threads < 1:
-        parser.error("--torch-threads must be at least 1")
+    if args.threads is not None and args.threads < 1:
+        parser.error("--threads must be at least 1")
     if args.wait is None:
         args.wait = WAIT_S[mode]
     if args.output is None and not args.quick:
@@ -82,18 +86,20 @@ def run_speed(args, torch, all_threads, about, progress):
     results = speed.measure(shapes, DTYPES, args.repeats, torch, all_threads, progress)
     ablations = ablation.measure(shapes, DTYPES, args.repeats, progress)
     load_after = machine.load_average()
-    summary = report.noise(results, load_before, load_after, about["logical_cores"], waited)
+    summary = report.noise(results, load_before, load_after, about["logical_cores"], waited,
+                           machine=about)
     answers = report.speed_answers(results, about)
     print("Speed: softmax_lib / peer, median of the paired ratios (95 % interval) and verdict\n")
-    print(report.text_table(report.speed_rows(results)))
+    print(report.text_table(report.speed_rows(results, about)))
     print()
     print(report.noise_text(summary))
     print()
     print("\n".join(report.answers_text(answers)))
-    worst = report.worst_interval(results)
+    worst = report.worst_interval(results, about)
     print(f"Worst interval: {report.record_text(worst)} {worst['verdict']}, "
-          f"{worst['case']} / {worst['peer']}")
-    print("\nAblation: time of each variant / time with every feature on\n")
+          f"{worst['case']}, {worst['comparison']}")
+    print("\nAblation (softmax_lib on 1 thread): time of each variant / time with every "
+          "feature on\n")
     print(report.text_table(report.ablation_rows(ablations)))
     print()
     print("\n".join(report.ablation_text(report.ablation_findings(ablations))))
@@ -138,13 +144,16 @@ def main(argv=None):
         print(f"[{time.perf_counter() - started:7.1f} s] {message}", file=sys.stderr, flush=True)
 
     torch, why_not = load_torch()
-    all_threads = default_threads = None
+    torch_default = None
     if torch is None:
         progress(why_not)
     else:
-        default_threads = torch.get_num_threads()
-        all_threads = torch_threads(torch, args.torch_threads)
-    about = machine.describe(torch, default_threads, all_threads)
+        torch_default = torch.get_num_threads()
+    # Read before any session changes a count.
+    all_threads = session_threads(torch, args.threads)
+    about = machine.describe(torch, torch_default, all_threads, softmax_lib.get_num_threads(),
+                             openmp_wait_policy())
+    progress(f"thread counts: 1, and {all_threads} in the all-threads session")
     if not args.accuracy:
         run_speed(args, torch, all_threads, about, progress)
     run_accuracy(args, torch, about, progress)

@@ -45,6 +45,10 @@ rows the library exponentiates without a shift (the timed inputs);
 anything else is a ``ValueError``. Variants are timed
 together, interleaved, with the same bootstrap intervals as the peers
 (:mod:`benchmarks.stats`); a ratio is ``variant / all features on``.
+
+The mirrors are the single-threaded algorithm, so the library is timed
+beside them on one thread too (:data:`LIBRARY_THREADS`); its thread count
+is put back afterwards.
 """
 
 import math
@@ -104,6 +108,7 @@ class Features:
 
 ALL_ON = Features(exact_exp=EXACT, exact_sum=EXACT)
 LIBRARY = "softmax_lib (the library)"
+LIBRARY_THREADS = 1  # the mirrors compute in the calling thread; so does the library here
 BASELINE = "every feature (the mirror)"
 NONE_ON = "none of the features"
 VARIANTS = {
@@ -456,7 +461,19 @@ def timed_variants(function, x):
 
 
 def measure(shapes, dtypes, repeats, progress=None):
-    """Time every variant of each function on every (dtype, shape); a list of :class:`Ablation`."""
+    """Time every variant of each function on every (dtype, shape); a list of :class:`Ablation`.
+
+    softmax_lib runs on :data:`LIBRARY_THREADS` thread while it is timed;
+    its count is put back on return, even when a timing fails.
+    """
+    previous = softmax_lib.set_num_threads(LIBRARY_THREADS)
+    try:
+        return _measure_every_input(shapes, dtypes, repeats, progress)
+    finally:
+        softmax_lib.set_num_threads(previous)
+
+
+def _measure_every_input(shapes, dtypes, repeats, progress):
     results = []
     total = len(shapes) * len(dtypes) * len(FUNCTIONS)
     done = 0

@@ -1,8 +1,11 @@
 """The figures of the Performance page, in the book's style (``softmax_lib.plotting.BOOK_STYLE``).
 
-* :func:`draw_speed`: softmax_lib's time over each peer's, per function and
-  shape, each ratio with its 95 % interval, on a logarithmic axis (so "twice
-  as fast" and "twice as slow" are the same distance from the line at 1);
+* :func:`draw_speed`: softmax_lib's time over a peer's, one panel per
+  comparison (each titled with both thread counts), per function, shape and
+  dtype, each ratio with its 95 % interval, on a logarithmic axis (so
+  "twice as fast" and "twice as slow" are the same distance from the line
+  at 1); the panels are stacked in one column, to stay legible at a
+  phone's width;
 * :func:`draw_ablation`: the time of each variant of the mirror over the
   time with every feature on;
 * :func:`draw_shift`: the softmax's error in ulps against ``|z - m|``, the
@@ -23,13 +26,22 @@ from softmax_lib.plotting import BOOK_STYLE
 
 from . import ablation
 from .implementations import SPEED_FUNCTIONS
-from .report import column_title, shape_text
+from .report import comparison_title, comparisons_of, shape_text
 from .stats import TIE
 
 COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#d62728", "#8c564b")
 RATIO_TICKS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 0.75, 1, 1.5, 2, 5, 10, 20, 50, 100)
 SPARSE_TICKS = (0.01, 0.1, 0.5, 1, 2, 10, 100)  # when the axis spans too much for the others
 MIN_BIN_COUNT = 10  # bins of |z - m| with fewer entries are left out of the figure
+SPEED_LEGEND_HEIGHT = 0.6  # inches under the speed figure's panels, for its two legend rows
+DTYPE_MARKERS = ("o", "s", "^", "D")  # one marker per dtype, in the order measured
+FUNCTION_LABELS = {  # short enough for five side by side at a phone's width
+    "softmax": "softmax",
+    "log_softmax": "log_\nsoftmax",
+    "logsumexp": "logsumexp",
+    "cross_entropy": "cross_\nentropy",
+    "cross_entropy + grad": "cross_\nentropy\n+ grad",
+}
 
 
 def _ratio_axis(ax, values):
@@ -48,47 +60,81 @@ def _ratio_axis(ax, values):
     ax.axhline(1.0, color="black", linewidth=0.8)
 
 
-def _interval_points(ax, x, interval, colour):
+def _interval_points(ax, x, interval, colour, marker="o"):
     """A marker at the ratio with its interval as an error bar; hollow for a tie."""
     ax.errorbar(
         [x], [interval.ratio],
         yerr=[[interval.ratio - interval.low], [interval.high - interval.ratio]],
-        fmt="o", color=colour, markersize=4.5, capsize=2, linewidth=1,
+        fmt=marker, color=colour, markersize=4.5, capsize=2, linewidth=1,
         markerfacecolor="white" if interval.verdict == TIE else colour,
     )
 
 
 def draw_speed(results, machine, path):
-    """Ratios with intervals of ``results`` (:class:`benchmarks.speed.Speed`) to ``path``."""
-    peers = list(dict.fromkeys(peer for r in results for peer in r.interval))
+    """Ratios with intervals of ``results`` (:class:`benchmarks.speed.Speed`) to ``path``.
+
+    One panel per comparison, titled with both sides' thread counts; in a
+    panel, a group of points per function: a colour per shape, a marker per
+    dtype. Each panel has its own ratio axis: one comparison far from 1
+    must not flatten the others.
+    """
+    comparisons = comparisons_of(results)
     dtypes = list(dict.fromkeys(r.dtype for r in results))
     shapes = list(dict.fromkeys(r.shape for r in results))
     functions = [f for f in SPEED_FUNCTIONS if any(r.function == f for r in results)]
     cells = {(r.function, r.dtype, r.shape): r for r in results}
-    values = [v for r in results for i in r.interval.values() for v in (i.low, i.high)]
+    points = [(shape, dtype) for shape in shapes for dtype in dtypes]
+    step = 0.8 / len(points)  # a function's points share 0.8 of the gap between functions
     with mpl.rc_context(BOOK_STYLE):
-        fig = Figure(figsize=(4.6 * len(dtypes), 2.9 * len(peers)))
-        axes = fig.subplots(len(peers), len(dtypes), squeeze=False, sharey=True)
-        width = 0.7 / max(1, len(shapes) - 1) if len(shapes) > 1 else 0.0
+        fig = Figure(figsize=(4.8, 2.4 * len(comparisons) + SPEED_LEGEND_HEIGHT))
+        axes = fig.subplots(len(comparisons), 1, squeeze=False)[:, 0]
         centres = np.arange(len(functions))
-        for row, peer in enumerate(peers):
-            for col, dtype in enumerate(dtypes):
-                ax = axes[row][col]
-                for k, shape in enumerate(shapes):
-                    offset = (k - (len(shapes) - 1) / 2) * width / 2
-                    for n, function in enumerate(functions):
-                        r = cells.get((function, dtype, shape))
-                        if r is not None and peer in r.interval:
-                            _interval_points(ax, centres[n] + offset, r.interval[peer],
-                                             COLOURS[k % len(COLOURS)])
-                _ratio_axis(ax, values)
-                ax.set_xticks(centres)
-                ax.set_xticklabels([f.replace(" + ", "\n+ ") for f in functions], fontsize=7)
-                ax.set_title(f"{dtype}: softmax_lib / {column_title(peer, machine)}", fontsize=9)
-                if col == 0:
-                    ax.set_ylabel("time ratio", fontsize=8)
-        _shape_legend(fig, shapes)
+        for ax, comparison in zip(axes, comparisons, strict=True):
+            values = []
+            for k, (shape, dtype) in enumerate(points):
+                offset = (k - (len(points) - 1) / 2) * step
+                for n, function in enumerate(functions):
+                    r = cells.get((function, dtype, shape))
+                    if r is None or comparison.peer not in r.interval:
+                        continue
+                    interval = r.interval[comparison.peer]
+                    values += [interval.low, interval.high]
+                    _interval_points(
+                        ax, centres[n] + offset, interval,
+                        COLOURS[shapes.index(shape) % len(COLOURS)],
+                        DTYPE_MARKERS[dtypes.index(dtype) % len(DTYPE_MARKERS)],
+                    )
+            _ratio_axis(ax, values)
+            ax.tick_params(labelsize=9)
+            ax.set_xticks(centres)
+            ax.set_xticklabels([FUNCTION_LABELS.get(f, f) for f in functions])
+            ax.set_xlim(-0.5, len(functions) - 0.5)
+            ax.set_title(comparison_title(comparison, machine), fontsize=10, loc="left")
+            ax.set_ylabel("time ratio", fontsize=9)
+        _speed_legend(fig, shapes, dtypes)
         fig.savefig(path)
+
+
+def _speed_legend(fig, shapes, dtypes):
+    """Two legend rows under the panels: a colour per shape; a marker per dtype, and a tie."""
+    shape_handles = [
+        Line2D([], [], marker="o", linestyle="", color=COLOURS[k % len(COLOURS)],
+               label=shape_text(shape))
+        for k, shape in enumerate(shapes)
+    ]
+    dtype_handles = [
+        Line2D([], [], marker=DTYPE_MARKERS[k % len(DTYPE_MARKERS)], linestyle="",
+               color="grey", label=dtype)
+        for k, dtype in enumerate(dtypes)
+    ]
+    dtype_handles.append(Line2D([], [], marker="o", linestyle="", color="grey",
+                                markerfacecolor="white", label="tie (interval contains 1)"))
+    height = fig.get_figheight()
+    for row, handles in enumerate((shape_handles, dtype_handles)):
+        fig.legend(handles=handles, loc="lower center", ncol=len(handles), fontsize=9,
+                   bbox_to_anchor=(0.5, (0.3 - 0.25 * row) / height), handletextpad=0.2,
+                   columnspacing=1.0, borderaxespad=0)
+    fig.tight_layout(rect=(0, SPEED_LEGEND_HEIGHT / height, 1, 1))
 
 
 def _shape_legend(fig, shapes):

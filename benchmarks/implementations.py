@@ -17,25 +17,40 @@ Peer columns, each named by what it actually runs (:func:`peer_name`):
   around ``scipy.special.log_softmax`` (the loss
   ``-mean(log_softmax(z)[n, y_n])``, the gradient ``(exp(log_softmax(z)) -
   onehot(y)) / N`` computed in place on the buffer it owns), and it is named
-  "NumPy + scipy.special.log_softmax" wherever it appears.
-* **PyTorch, 1 thread** and **PyTorch, all threads** (CPU, only when it is
-  installed; imported lazily): ``torch.softmax``, ``torch.log_softmax``,
-  ``torch.logsumexp``, ``torch.nn.functional.cross_entropy``, and for the
-  gradient the loss's ``backward()``. The same PyTorch twice: once limited
-  to one thread, as NumPy computes, and once with the number of threads
-  PyTorch chooses by itself (one per core, unless ``--torch-threads`` says
-  otherwise). Changing the count between two calls makes the next call
-  pay for waking or re-creating its worker threads, so the count is never
-  changed inside a series: the all-threads column is timed in a
-  second *session*, interleaved with softmax_lib again, and its ratio pairs
-  it with softmax_lib's times from that session. The arrays are shared with
-  NumPy through ``torch.from_numpy`` (no copy), outside the timed region.
+  "NumPy + scipy.special.log_softmax" wherever it appears. Both compute on
+  one thread.
+* **PyTorch** (CPU, only when it is installed; imported lazily):
+  ``torch.softmax``, ``torch.log_softmax``, ``torch.logsumexp``,
+  ``torch.nn.functional.cross_entropy``, and for the gradient the loss's
+  ``backward()``. The arrays are shared with NumPy through
+  ``torch.from_numpy`` (no copy), outside the timed region.
+
+Two timing *sessions* per function and input (:func:`timed_sessions`),
+because softmax_lib and PyTorch both share their work among threads:
+
+1. **one thread**: softmax_lib and PyTorch each set to one thread, beside
+   SciPy and the copy floor, all on one thread: like for like, per core;
+2. **all threads**: softmax_lib and PyTorch each set to the same count
+   (:func:`session_threads`: ``--threads``, else PyTorch's default, else
+   softmax_lib's default, one per CPU available), beside SciPy again.
+   SciPy computes on one thread whatever the session; it is timed again
+   here so that its ratio to softmax_lib on all threads pairs two series
+   taken in the same rounds.
+
+A ratio pairs softmax_lib's series with a peer's series *of the same
+session* (:data:`COMPARISONS`). Changing a thread count between two calls
+makes the next call pay for waking or re-creating its worker threads, so a
+count is set once before a session and never inside a series.
 
 A *factory* takes a :class:`benchmarks.cases.SpeedInput` and returns a
 function of no arguments that computes the result once; everything that is
 not the computation itself (conversions, allocations of reusable buffers)
 happens in the factory, untimed.
 """
+
+import os
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 import numpy as np
 import scipy.special
@@ -45,12 +60,41 @@ import softmax_lib
 ROW_FUNCTIONS = ("softmax", "log_softmax", "logsumexp")
 SPEED_FUNCTIONS = (*ROW_FUNCTIONS, "cross_entropy", "cross_entropy + grad")
 
+# The accuracy mode's names: the thread count changes no result.
 OURS = "softmax_lib"
 SCIPY = "SciPy"
-TORCH = "PyTorch"  # the accuracy mode's name: the thread count changes no result
+TORCH = "PyTorch"
+# The speed mode's series, one per implementation and session. The stored
+# keys say "all threads"; :func:`series_title` puts the count in their place.
+OURS_ONE = "softmax_lib, 1 thread"
+OURS_ALL = "softmax_lib, all threads"
+SCIPY_ONE = "SciPy, one-thread session"
+SCIPY_ALL = "SciPy, all-threads session"
 TORCH_ONE = "PyTorch, 1 thread"
 TORCH_ALL = "PyTorch, all threads"
 COPY = "copy"
+SERIES_ORDER = (OURS_ONE, OURS_ALL, SCIPY_ONE, SCIPY_ALL, TORCH_ONE, TORCH_ALL, COPY)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A ratio softmax_lib / peer: which two series of one session it pairs, and its table."""
+
+    ours: str  # softmax_lib's series
+    peer: str  # the peer's series, timed in the same session
+    table: str  # the name of its CSV file, without ".csv"
+
+
+COMPARISONS = (
+    # softmax_lib sharing its work among threads, as it does by default, against
+    # SciPy, which uses one thread.
+    Comparison(OURS_ALL, SCIPY_ALL, "speed_vs_scipy"),
+    # Per core, like for like.
+    Comparison(OURS_ONE, SCIPY_ONE, "speed_vs_scipy_1"),
+    Comparison(OURS_ONE, TORCH_ONE, "speed_vs_torch_1"),
+    Comparison(OURS_ALL, TORCH_ALL, "speed_vs_torch_all"),
+)
+COMPARISON_OF = {c.peer: c for c in COMPARISONS}  # every peer series is in one comparison
 
 _SCIPY_NAMES = {
     "softmax": "scipy.special.softmax",
@@ -68,13 +112,37 @@ _TORCH_NAMES = {
 }
 
 
+def threads_text(count):
+    """``1 thread``, ``2 threads``."""
+    return f"{count} thread{'' if count == 1 else 's'}"
+
+
+def series_title(series, threads):
+    """The name the tables give ``series``, with the thread count in place of "all threads".
+
+    ``threads`` is the count of the all-threads session. When it is 1 the
+    two sessions run the same counts, and the all-threads session's series
+    say which session they come from, so that no two titles are the same.
+    SciPy's series keep their names, which say the session: SciPy runs on
+    one thread in both.
+    """
+    if series not in (OURS_ALL, TORCH_ALL) or threads is None:
+        return series
+    title = series.replace("all threads", threads_text(threads))
+    return f"{title} (all-threads session)" if threads == 1 else title
+
+
 def peer_name(function, column, threads=None):
-    """What the peer ``column`` runs for ``function``, as the tables name it."""
-    if column == SCIPY:
+    """What the peer series ``column`` runs for ``function``, as the tables name it.
+
+    ``threads`` is the count of the all-threads session (None: unknown,
+    and then the PyTorch name carries no count).
+    """
+    if column in (SCIPY, SCIPY_ONE, SCIPY_ALL):
         return _SCIPY_NAMES[function]
     if column in (TORCH_ONE, TORCH_ALL):
         count = 1 if column == TORCH_ONE else threads
-        suffix = "" if count is None else f", {count} thread{'' if count == 1 else 's'}"
+        suffix = "" if count is None else f", {threads_text(count)}"
         return _TORCH_NAMES[function] + suffix
     raise ValueError(f"unknown peer column {column!r}")
 
@@ -84,8 +152,22 @@ def peer_name(function, column, threads=None):
 # --------------------------------------------------------------------------
 
 
+# PyTorch's OpenMP threads otherwise keep spinning on their CPUs for a while
+# after each call, waiting for more work, and slow whatever is timed next on
+# those CPUs: on two CPUs, softmax_lib on two threads and even SciPy on one
+# were measured 30-40 % slower right after a PyTorch call. Sleeping threads
+# leave the CPUs to the next implementation.
+OPENMP_WAIT_POLICY = "PASSIVE"
+
+
 def load_torch():
-    """Import PyTorch; return ``(module, None)`` or ``(None, why not)``."""
+    """Import PyTorch; return ``(module, None)`` or ``(None, why not)``.
+
+    Sets ``OMP_WAIT_POLICY`` to :data:`OPENMP_WAIT_POLICY` first, unless the
+    environment already sets it; OpenMP reads it when PyTorch is first
+    imported (:func:`openmp_wait_policy` says what was in force).
+    """
+    os.environ.setdefault("OMP_WAIT_POLICY", OPENMP_WAIT_POLICY)
     try:
         import torch
     except ImportError as exc:
@@ -93,9 +175,41 @@ def load_torch():
     return torch, None
 
 
-def torch_threads(torch, requested=None):
-    """The thread count of the "all threads" column: ``requested``, or PyTorch's own default."""
-    return requested if requested is not None else torch.get_num_threads()
+def openmp_wait_policy():
+    """The ``OMP_WAIT_POLICY`` in force for PyTorch's threads (None when unset)."""
+    return os.environ.get("OMP_WAIT_POLICY")
+
+
+def session_threads(torch=None, requested=None):
+    """The thread count of the all-threads session, for softmax_lib and PyTorch alike.
+
+    ``requested`` (``--threads``) if given; else PyTorch's own default when
+    PyTorch is installed, so that PyTorch runs as a user gets it; else
+    softmax_lib's current count (by default one per CPU available to the
+    process). Call it before any session has changed a count.
+    """
+    if requested is not None:
+        return requested
+    if torch is not None:
+        return torch.get_num_threads()
+    return softmax_lib.get_num_threads()
+
+
+@contextmanager
+def thread_counts_kept(torch=None):
+    """Restore softmax_lib's (and PyTorch's) thread count on leaving, whatever happened.
+
+    The sessions change both counts; the ablation and the accuracy mode,
+    which run afterwards, must find them as they were.
+    """
+    ours = softmax_lib.get_num_threads()
+    theirs = torch.get_num_threads() if torch is not None else None
+    try:
+        yield
+    finally:
+        softmax_lib.set_num_threads(ours)
+        if torch is not None:
+            torch.set_num_threads(theirs)
 
 
 # --------------------------------------------------------------------------
@@ -202,24 +316,37 @@ def _copy(inp):
     return lambda: np.copyto(destination, inp.logits)
 
 
-def timed_sessions(function, inp, torch=None, all_threads=None):
-    """The timing sessions of ``function`` on ``inp``: a list of ``(before, runs)``.
+def _set_threads(torch, count):
+    """A ``before`` of a session: softmax_lib, and PyTorch if installed, on ``count`` threads."""
 
-    ``before`` (a callable, or None) runs once before the session;
-    ``runs`` is ``{implementation: callable}``, softmax_lib always among
-    them. The first session holds softmax_lib, SciPy, PyTorch on one thread
-    and the copy floor; with ``torch``, a second holds softmax_lib and
-    PyTorch on ``all_threads`` threads.
+    def before():
+        softmax_lib.set_num_threads(count)
+        if torch is not None:
+            torch.set_num_threads(count)
+
+    return before
+
+
+def timed_sessions(function, inp, torch=None, all_threads=None):
+    """The two timing sessions of ``function`` on ``inp``: a list of ``(before, runs)``.
+
+    ``before`` runs once before the session and sets the thread counts;
+    ``runs`` is ``{series: callable}``. The one-thread session holds
+    softmax_lib, SciPy, PyTorch (with ``torch``) and the copy floor, every
+    one on one thread; the all-threads session holds softmax_lib, SciPy
+    and PyTorch, softmax_lib and PyTorch on ``all_threads`` threads.
+    ``before`` changes the counts for good: the caller restores them
+    (:func:`thread_counts_kept`).
     """
-    first = {OURS: _ours(function, inp), SCIPY: _scipy(function, inp)}
+    if all_threads is None:
+        all_threads = session_threads(torch)
+    one = {OURS_ONE: _ours(function, inp), SCIPY_ONE: _scipy(function, inp)}
+    every = {OURS_ALL: _ours(function, inp), SCIPY_ALL: _scipy(function, inp)}
     if torch is not None:
-        first[TORCH_ONE] = _torch(torch, function, inp)
-    first[COPY] = _copy(inp)
-    sessions = [((lambda: torch.set_num_threads(1)) if torch is not None else None, first)]
-    if torch is not None:
-        second = {OURS: _ours(function, inp), TORCH_ALL: _torch(torch, function, inp)}
-        sessions.append((lambda: torch.set_num_threads(all_threads), second))
-    return sessions
+        one[TORCH_ONE] = _torch(torch, function, inp)
+        every[TORCH_ALL] = _torch(torch, function, inp)
+    one[COPY] = _copy(inp)
+    return [(_set_threads(torch, 1), one), (_set_threads(torch, all_threads), every)]
 
 
 def floor_bytes(function, inp):

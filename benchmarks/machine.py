@@ -60,11 +60,26 @@ def wait_for_quiet(threshold, timeout_s, poll_s=10.0, progress=None, sleep=time.
     return load, waited
 
 
-def describe(torch=None, torch_threads_default=None, torch_threads_all=None):
-    """A dict describing the machine and the software, for the results files."""
+def cpus_available():
+    """The number of CPUs this process may run on (its affinity mask, where the system has one)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count()
+
+
+def describe(torch=None, torch_threads_default=None, threads_all=None,
+             ours_threads_default=None, openmp_wait_policy=None):
+    """A dict describing the machine and the software, for the results files.
+
+    ``threads_all`` is the thread count of the all-threads session, which
+    softmax_lib and PyTorch share; ``*_threads_default`` are the counts the
+    two libraries had of themselves when the benchmark started;
+    ``openmp_wait_policy`` is the ``OMP_WAIT_POLICY`` PyTorch's threads ran with.
+    """
     return {
         "cpu": cpu_model(),
         "logical_cores": os.cpu_count(),
+        "cpus_available": cpus_available(),
         "architecture": platform.machine(),
         "system": f"{platform.system()} {platform.release()}",
         "python": platform.python_version(),
@@ -72,7 +87,11 @@ def describe(torch=None, torch_threads_default=None, torch_threads_all=None):
         "scipy": version("scipy"),
         "mpmath": version("mpmath"),
         "torch": None if torch is None else torch.__version__,
+        "threads_all": threads_all,
+        "softmax_lib_threads": [1, threads_all],
+        "softmax_lib_threads_default": ours_threads_default,
         "torch_threads_default": torch_threads_default,
-        "torch_threads_all": torch_threads_all,
+        "torch_threads_all": None if torch is None else threads_all,
+        "openmp_wait_policy": None if torch is None else openmp_wait_policy,
         "date": datetime.date.today().isoformat(),
     }

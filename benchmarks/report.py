@@ -7,11 +7,19 @@ from the numbers, never typed):
 * ``speed.json``: everything measured: every repeat's time, medians,
   spreads, every ratio with its interval and verdict, bandwidths, the
   machine, the settings, the noise and the summary's answers;
-* ``speed_summary.csv``: the yes/no questions, answered from the intervals;
-* ``speed_vs_<peer>.csv``: one table per peer column, every ratio with its
-  95 % interval and verdict; ``peers.csv``: what each column runs;
-* ``speed_times.csv``: every median time; ``bandwidth.csv``: effective
-  bandwidths next to a copy's;
+* ``speed_summary.csv``: the yes/no questions, answered from the intervals,
+  one per comparison (and per reference, SciPy's functions or the NumPy
+  cross-entropy), each naming its thread counts;
+* one table per comparison of
+  :data:`~benchmarks.implementations.COMPARISONS`, every ratio with its
+  95 % interval and verdict: ``speed_vs_scipy.csv`` (softmax_lib on all
+  threads / SciPy), ``speed_vs_scipy_1.csv`` (both on one thread),
+  ``speed_vs_torch_1.csv`` and ``speed_vs_torch_all.csv`` (PyTorch on one
+  thread and on all, softmax_lib likewise); ``peers.csv``: what each
+  column runs;
+* ``speed_times.csv``: every median time, each series named with its
+  thread count; ``bandwidth.csv``: softmax_lib's effective bandwidth on one
+  thread next to a copy's, which runs on one thread too;
 * ``machine.csv`` and ``noise.csv``: what the speed was measured on, and how
   noisy it was; ``speed_noise.md``: the load and the noise in sentences;
   ``speed_answers.md``: the answers in sentences, ties and slower cases named;
@@ -30,15 +38,24 @@ import statistics
 
 from . import ablation as ablation_module
 from .implementations import (
+    COMPARISON_OF,
+    COMPARISONS,
     COPY,
     OURS,
+    OURS_ALL,
+    OURS_ONE,
     ROW_FUNCTIONS,
     SCIPY,
+    SCIPY_ALL,
+    SCIPY_ONE,
+    SERIES_ORDER,
     SPEED_FUNCTIONS,
     TORCH,
     TORCH_ALL,
     TORCH_ONE,
     peer_name,
+    series_title,
+    threads_text,
 )
 from .stats import FASTER, SLOWER, TIE, answer_no_slower, verdict_counts
 
@@ -46,9 +63,6 @@ TINY_TERM_CASE = "tiny second term"
 WIDE_CASE = "wide random rows"
 QUIET_LOAD = 0.5  # a 1-minute load average below this counts as an idle machine
 CROSS_ENTROPY = ("cross_entropy", "cross_entropy + grad")
-PEER_FILES = {
-    SCIPY: "speed_vs_scipy", TORCH_ONE: "speed_vs_torch_1", TORCH_ALL: "speed_vs_torch_all",
-}
 
 
 # --------------------------------------------------------------------------
@@ -107,16 +121,24 @@ def text_table(rows):
     return "\n".join(lines)
 
 
-def column_title(column, machine):
-    """The title of a peer column: PyTorch's says how many threads it used."""
-    if column == TORCH_ALL:
-        threads = machine.get("torch_threads_all")
-        return f"PyTorch, {threads} thread{'' if threads == 1 else 's'}"
-    return column
+def column_title(series, machine):
+    """The title of a timed series: softmax_lib's and PyTorch's say how many threads they used."""
+    return series_title(series, machine.get("threads_all"))
 
 
-def peers_of(results):
-    return list(dict.fromkeys(peer for r in results for peer in r.interval))
+def comparison_title(comparison, machine):
+    """``softmax_lib, 2 threads / SciPy (1 thread)``: both sides with their thread counts."""
+    if comparison.peer in (SCIPY_ONE, SCIPY_ALL):
+        peer = f"{SCIPY} ({threads_text(1)})"  # SciPy computes on one thread in either session
+    else:
+        peer = column_title(comparison.peer, machine)
+    return f"{column_title(comparison.ours, machine)} / {peer}"
+
+
+def comparisons_of(results):
+    """The comparisons of :data:`COMPARISONS` that ``results`` hold, in that order."""
+    timed = {peer for r in results for peer in r.interval}
+    return [c for c in COMPARISONS if c.peer in timed]
 
 
 # --------------------------------------------------------------------------
@@ -124,45 +146,49 @@ def peers_of(results):
 # --------------------------------------------------------------------------
 
 
-def speed_rows(results):
-    """The printed speed table: one row per function, dtype and shape."""
+def speed_rows(results, machine):
+    """The printed speed table: one row per function, dtype and shape, a column per comparison."""
+    comparisons = comparisons_of(results)
     rows = []
     for r in results:
         row = {
             "function": r.function,
             "dtype": r.dtype,
             "shape": shape_text(r.shape),
-            f"{OURS} ms": ms(r.median_s[OURS]),
         }
-        for peer in (SCIPY, TORCH_ONE, TORCH_ALL):
-            interval = r.interval.get(peer)
-            row[f"/ {peer}"] = cell_text(interval)
-        row["% of copy"] = f"{100 * r.fraction_of_copy():.0f}"
+        for series in (OURS_ONE, OURS_ALL):
+            row[f"{column_title(series, machine)} ms"] = ms(r.median_s.get(series))
+        for comparison in comparisons:
+            row[comparison_title(comparison, machine)] = cell_text(
+                r.interval.get(comparison.peer))
+        row["1 thread, % of copy"] = f"{100 * r.fraction_of_copy():.0f}"
         rows.append(row)
     return rows
 
 
-def peer_rows(results, peer, machine):
-    """The book's table for one peer column: a row per function and shape, dtypes side by side."""
+def peer_rows(results, comparison, machine):
+    """The book's table of one comparison: a row per function and shape, dtypes side by side."""
     cells = {(r.function, r.shape, r.dtype): r for r in results}
     dtypes = list(dict.fromkeys(r.dtype for r in results))
+    ours = column_title(comparison.ours, machine)
     rows = []
     for function, shape in dict.fromkeys((r.function, r.shape) for r in results):
         row = {
             "function": function,
-            "peer": peer_name(function, peer, machine.get("torch_threads_all")),
+            "softmax_lib": ours.removeprefix(f"{OURS}, "),
+            "peer": peer_name(function, comparison.peer, machine.get("threads_all")),
             "shape": shape_text(shape),
         }
         for dtype in dtypes:
             r = cells.get((function, shape, dtype))
-            row[dtype] = cell_text(r.interval.get(peer) if r else None)
+            row[dtype] = cell_text(r.interval.get(comparison.peer) if r else None)
         rows.append(row)
     return rows
 
 
 def peer_name_rows(machine):
     """What every column runs, per function (the honest names)."""
-    threads = machine.get("torch_threads_all")
+    threads = machine.get("threads_all")
     rows = []
     for function in SPEED_FUNCTIONS:
         row = {"function": function, f"{SCIPY} column": peer_name(function, SCIPY)}
@@ -175,8 +201,9 @@ def peer_name_rows(machine):
 
 
 def time_rows(results, machine):
-    """Every median time in ms, implementations side by side."""
-    names = list(dict.fromkeys(name for r in results for name in r.median_s))
+    """Every median time in ms, series side by side, each titled with its thread count."""
+    timed = {name for r in results for name in r.median_s}
+    names = [name for name in SERIES_ORDER if name in timed]
     rows = []
     for r in results:
         row = {"function": r.function, "dtype": r.dtype, "shape": shape_text(r.shape)}
@@ -187,7 +214,11 @@ def time_rows(results, machine):
 
 
 def bandwidth_rows(results):
-    """The book's bandwidth table: softmax_lib's GB/s and its share of a copy's, per dtype."""
+    """The book's bandwidth table: softmax_lib's GB/s and its share of a copy's, per dtype.
+
+    Both on one thread: the copy (``np.copyto``) uses one, so softmax_lib's
+    share is taken from its one-thread series.
+    """
     cells = {(r.function, r.shape, r.dtype): r for r in results}
     dtypes = list(dict.fromkeys(r.dtype for r in results))
     rows = []
@@ -195,8 +226,9 @@ def bandwidth_rows(results):
         row = {"function": function, "shape": shape_text(shape)}
         for dtype in dtypes:
             r = cells.get((function, shape, dtype))
-            row[f"{dtype} GB/s (% of copy)"] = (
-                f"{r.gbps(OURS):.2f} ({100 * r.fraction_of_copy():.0f} %)" if r else "n/a"
+            row[f"{dtype} GB/s, 1 thread (% of copy)"] = (
+                f"{r.gbps(OURS_ONE):.2f} ({100 * r.fraction_of_copy(OURS_ONE):.0f} %)"
+                if r else "n/a"
             )
         rows.append(row)
     return rows
@@ -231,24 +263,42 @@ def _question(title, comparisons):
     }
 
 
+def speed_questions(machine):
+    """The summary's questions: ``(title, peer series, functions)``, in the order asked.
+
+    One per comparison; SciPy's are asked twice, for its own functions and
+    for the NumPy cross-entropy around ``scipy.special.log_softmax``, which
+    is not SciPy's. Each title names the thread counts on both sides.
+    """
+    threads = machine.get("threads_all")
+    every = threads_text(threads) if threads is not None else "all threads"
+    row_functions, cross_entropy = set(ROW_FUNCTIONS), set(CROSS_ENTROPY)
+    reference = "the NumPy + scipy.special.log_softmax cross-entropy"
+    return [
+        (f"No slower than SciPy anywhere (softmax_lib on {every}, SciPy on its one)?",
+         SCIPY_ALL, row_functions),
+        (f"No slower than {reference} anywhere (softmax_lib on {every}, the reference on "
+         "its one)?", SCIPY_ALL, cross_entropy),
+        ("No slower than SciPy anywhere, both on 1 thread?", SCIPY_ONE, row_functions),
+        (f"No slower than {reference} anywhere, both on 1 thread?", SCIPY_ONE, cross_entropy),
+        ("No slower than PyTorch anywhere, both on 1 thread?", TORCH_ONE, set(SPEED_FUNCTIONS)),
+        (f"No slower than PyTorch anywhere, both on {every}?", TORCH_ALL, set(SPEED_FUNCTIONS)),
+    ]
+
+
 def speed_answers(results, machine):
-    """The summary's questions, each answered from the intervals (yes, tie or no)."""
+    """The summary's questions (:func:`speed_questions`), each answered from the intervals.
+
+    An answer is "yes" when every comparison is faster, "no" when any is
+    slower, and "tie" otherwise; a question with nothing timed (PyTorch not
+    installed) is left out.
+    """
     answers = []
-    row_functions = set(ROW_FUNCTIONS)
-    scipy_rows = _comparisons(results, SCIPY, row_functions)
-    if scipy_rows:
-        answers.append(_question(
-            "No slower than SciPy (scipy.special) anywhere?", scipy_rows))
-    reference_rows = _comparisons(results, SCIPY, set(CROSS_ENTROPY))
-    if reference_rows:
-        answers.append(_question(
-            "No slower than the NumPy + scipy.special.log_softmax cross-entropy anywhere?",
-            reference_rows))
-    for peer in (TORCH_ONE, TORCH_ALL):
-        rows = _comparisons(results, peer, set(SPEED_FUNCTIONS))
-        if rows:
-            answers.append(_question(
-                f"No slower than {column_title(peer, machine)} anywhere?", rows))
+    for title, peer, functions in speed_questions(machine):
+        comparisons = _comparisons(results, peer, functions)
+        if comparisons:
+            answers.append({**_question(title, comparisons), "peer": peer,
+                            "paired_with": COMPARISON_OF[peer].ours})
     return answers
 
 
@@ -260,8 +310,13 @@ def answer_detail(answer):
     )
 
 
-def noise(results, load_before, load_after, cores, waited_s=None):
-    """How noisy the timings were: spreads of the series, widths of the intervals, the load."""
+def noise(results, load_before, load_after, cores, waited_s=None, machine=None):
+    """How noisy the timings were: spreads of the series, widths of the intervals, the load.
+
+    ``machine`` (:func:`benchmarks.machine.describe`) gives the thread
+    counts the series and comparisons are named with.
+    """
+    machine = machine or {}
     spreads = [(s, r, name) for r in results for name, s in r.spread.items()]
     widths = [
         ((i.high - i.low) / i.ratio, r, peer) for r in results for peer, i in r.interval.items()
@@ -281,10 +336,11 @@ def noise(results, load_before, load_after, cores, waited_s=None):
     }
     if spreads:
         _, r, name = max(spreads, key=lambda item: item[0])
-        summary["max_spread_at"] = f"{name}, {r.case}"
+        summary["max_spread_at"] = f"{column_title(name, machine)}, {r.case}"
     if widths:
         _, r, peer = max(widths, key=lambda item: item[0])
-        summary["max_interval_width_at"] = f"softmax_lib / {peer}, {r.case}"
+        title = comparison_title(COMPARISON_OF[peer], machine)
+        summary["max_interval_width_at"] = f"{title}, {r.case}"
     return summary
 
 
@@ -347,11 +403,12 @@ def noise_text(summary):
 def speed_summary_rows(answers, results):
     rows = [{"question": a["question"], "answer": a["answer"], "detail": answer_detail(a)}
             for a in answers]
-    fractions = [r.fraction_of_copy() for r in results]
+    fractions = [r.fraction_of_copy(OURS_ONE) for r in results]
     copies = [r.gbps(COPY) for r in results]
     rows.append(
         {
-            "question": "softmax_lib's bandwidth as a share of a plain copy's",
+            "question": "softmax_lib's bandwidth on 1 thread as a share of a plain copy's "
+            "(np.copyto, 1 thread)",
             "answer": f"{100 * statistics.median(fractions):.0f} % (median)",
             "detail": f"{100 * min(fractions):.0f} % to {100 * max(fractions):.0f} %; the copy "
             f"itself ran at {statistics.median(copies):.1f} GB/s (median)",
@@ -373,11 +430,12 @@ def answers_text(answers):
     return lines
 
 
-def worst_interval(results):
+def worst_interval(results, machine=None):
     """softmax_lib's least favourable comparison of all: the largest ratio, with its interval."""
     comparisons = [(r, peer, i) for r in results for peer, i in r.interval.items()]
     r, peer, interval = max(comparisons, key=lambda item: item[2].ratio)
-    return {"case": r.case, "peer": peer, **interval.as_dict()}
+    title = comparison_title(COMPARISON_OF[peer], machine or {})
+    return {"case": r.case, "peer": peer, "comparison": title, **interval.as_dict()}
 
 
 def machine_rows(machine, settings, noise_summary):
@@ -385,10 +443,12 @@ def machine_rows(machine, settings, noise_summary):
     rows = [
         ("CPU", machine["cpu"]),
         ("Logical cores", machine["logical_cores"]),
+        ("CPUs available to the benchmark", machine["cpus_available"]),
         ("System", f"{machine['system']} ({machine['architecture']})"),
         ("Python", machine["python"]),
         ("NumPy", machine["numpy"]),
         ("SciPy", machine["scipy"]),
+        ("softmax_lib", _ours_text(machine)),
         ("PyTorch", _torch_text(machine)),
         ("Repeats per measurement", settings["repeats"]),
         ("Bootstrap", f"{settings['resamples']} resamples of the paired repeats, 95 % "
@@ -403,13 +463,23 @@ def machine_rows(machine, settings, noise_summary):
     return [{"property": key, "value": value} for key, value in rows]
 
 
+def _ours_text(machine):
+    first, every = machine["softmax_lib_threads"]
+    return (
+        f"timed with {first} thread and with {every} "
+        f"(its default is {machine['softmax_lib_threads_default']})"
+    )
+
+
 def _torch_text(machine):
     if not machine.get("torch"):
         return "not installed"
     threads = machine["torch_threads_all"]
+    policy = machine.get("openmp_wait_policy")
     return (
         f"{machine['torch']}, CPU; timed with 1 thread and with {threads} "
-        f"(its default is {machine['torch_threads_default']})"
+        f"(its default is {machine['torch_threads_default']}); "
+        + ("OMP_WAIT_POLICY unset" if policy is None else f"OMP_WAIT_POLICY={policy}")
     )
 
 
@@ -479,7 +549,8 @@ def ablation_text(findings):
         )
         if f["variant"] == ablation_module.LIBRARY:
             lines.append(
-                f"- **The library itself**, timed beside its mirror: time ratio library / mirror "
+                f"- **The library itself**, on {threads_text(ablation_module.LIBRARY_THREADS)} "
+                f"like its mirror, timed beside it: time ratio library / mirror "
                 f"{ranges}; {_counts_text(f['counts'], f['measurements'])}."
             )
             continue
@@ -747,13 +818,13 @@ def write_speed(folder, machine, settings, results, noise_summary, answers):
         "settings": settings,
         "noise": noise_summary,
         "answers": answers,
-        "worst_interval": worst_interval(results),
+        "worst_interval": worst_interval(results, machine),
         "results": [_speed_record(r) for r in results],
     }
     _dump(folder / "speed.json", document)
     _write_csv(folder / "speed_summary.csv", speed_summary_rows(answers, results))
-    for peer in peers_of(results):
-        _write_csv(folder / f"{PEER_FILES[peer]}.csv", peer_rows(results, peer, machine))
+    for comparison in comparisons_of(results):
+        _write_csv(folder / f"{comparison.table}.csv", peer_rows(results, comparison, machine))
     _write_csv(folder / "peers.csv", peer_name_rows(machine))
     _write_csv(folder / "speed_times.csv", time_rows(results, machine))
     _write_csv(folder / "bandwidth.csv", bandwidth_rows(results))

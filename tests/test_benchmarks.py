@@ -3,13 +3,18 @@
 * The confidence intervals: the bootstrap on synthetic timings whose true
   ratio is known (including its coverage over many simulated runs), the
   classification by interval, and the summary's answers (yes, tie, no).
+* The threads: each timing session sets softmax_lib's (and PyTorch's)
+  thread count and puts it back; each ratio pairs the series of one
+  session; every name, table and question gives its thread counts; the
+  code runs without PyTorch.
 * The ablation's mirrors of the library: with every feature on they compute
   what ``softmax_lib`` computes, and every variant computes the same values
   to the accuracy its missing feature allows.
 * ``python -m benchmarks --quick`` runs once, on small shapes; its files are
   checked for structure and for consistency (every verdict follows from its
   interval, every answer from the verdicts, the peers named for what they
-  run). Speed is never asserted: it is reported.
+  run, every file the page includes written). Speed is never asserted: it
+  is reported.
 * The accuracy numbers are deterministic, so the float32 tiny-second-term
   case is asserted: softmax_lib within one ulp there, SciPy's log-softmax off
   by millions of ulps.
@@ -19,6 +24,7 @@ import csv
 import functools
 import json
 import math
+import re
 import socket
 import subprocess
 import sys
@@ -32,9 +38,28 @@ from conftest import REPO_ROOT
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
-from benchmarks import ablation, machine, report, stats  # noqa: E402
+import softmax_lib  # noqa: E402
+from benchmarks import (  # noqa: E402
+    ablation,
+    figure,
+    implementations,
+    machine,
+    report,
+    speed,
+    stats,
+)
 from benchmarks.cases import speed_input  # noqa: E402
+from benchmarks.implementations import (  # noqa: E402
+    COPY,
+    OURS_ALL,
+    OURS_ONE,
+    SCIPY_ALL,
+    SCIPY_ONE,
+    TORCH_ALL,
+    TORCH_ONE,
+)
 from benchmarks.speed import Speed  # noqa: E402
+from benchmarks.timing import Series  # noqa: E402
 
 FUNCTIONS = {"softmax", "log_softmax", "logsumexp", "cross_entropy", "cross_entropy + grad"}
 ROW_FUNCTIONS = ("softmax", "log_softmax", "logsumexp")
@@ -134,11 +159,23 @@ def test_bad_arguments_are_rejected():
         stats.paired_ratio_interval([1.0, 0.0], [1.0, 1.0])
 
 
-def _speed(function, dtype, interval):
+PAIRS = {SCIPY_ALL: OURS_ALL, SCIPY_ONE: OURS_ONE, TORCH_ONE: OURS_ONE, TORCH_ALL: OURS_ALL}
+VERDICT_BOUNDS = {  # (low, ratio, high) of an interval with that verdict
+    "faster": (0.5, 0.6, 0.7), "tie": (0.8, 0.95, 1.1), "slower": (1.1, 1.2, 1.3),
+}
+
+
+def _interval(verdict):
+    low, ratio, high = VERDICT_BOUNDS[verdict]
+    return stats.Interval(ratio, low, high)
+
+
+def _speed(function, dtype, intervals, shape=(4, 5), median_s=None):
+    """A :class:`Speed` holding ``intervals`` ({peer series: Interval}) and nothing timed."""
     return Speed(
-        function=function, dtype=dtype, shape=(4, 5), times_s={}, median_s={}, spread={},
-        interval={"SciPy": interval}, paired_with={"SciPy": "softmax_lib"}, floor_bytes=1,
-        copy_bytes=1,
+        function=function, dtype=dtype, shape=shape, times_s={}, median_s=median_s or {},
+        spread={}, interval=intervals, paired_with={peer: PAIRS[peer] for peer in intervals},
+        floor_bytes=1, copy_bytes=1,
     )
 
 
@@ -147,13 +184,14 @@ def _speed(function, dtype, interval):
     [(("faster", "faster"), "yes"), (("faster", "tie"), "tie"), (("tie", "slower"), "no")],
 )
 def test_summary_answers_come_from_the_intervals(verdicts, answer):
-    bounds = {"faster": (0.5, 0.6, 0.7), "tie": (0.8, 0.95, 1.1), "slower": (1.1, 1.2, 1.3)}
     results = [
-        _speed(f, "float32", stats.Interval(bounds[v][1], bounds[v][0], bounds[v][2]))
+        _speed(f, "float32", {SCIPY_ALL: _interval(v)})
         for f, v in zip(("softmax", "logsumexp"), verdicts, strict=True)
     ]
-    (question,) = report.speed_answers(results, {})
-    assert question["question"] == "No slower than SciPy (scipy.special) anywhere?"
+    (question,) = report.speed_answers(results, {"threads_all": 2})
+    assert question["question"] == (
+        "No slower than SciPy anywhere (softmax_lib on 2 threads, SciPy on its one)?"
+    )
     assert question["answer"] == answer
     assert question["faster"] + question["tie"] + question["slower"] == 2
     text = report.answers_text([question])[0]
@@ -162,9 +200,52 @@ def test_summary_answers_come_from_the_intervals(verdicts, answer):
 
 
 def test_cross_entropy_reference_is_not_called_scipy():
-    results = [_speed("cross_entropy", "float64", stats.Interval(0.9, 0.8, 1.0))]
-    (question,) = report.speed_answers(results, {})
-    assert "NumPy + scipy.special.log_softmax" in question["question"]
+    results = [_speed("cross_entropy", "float64", {SCIPY_ONE: _interval("tie")})]
+    (question,) = report.speed_answers(results, {"threads_all": 2})
+    assert question["question"] == (
+        "No slower than the NumPy + scipy.special.log_softmax cross-entropy anywhere, "
+        "both on 1 thread?"
+    )
+
+
+def test_summary_asks_one_question_per_comparison_naming_the_thread_counts():
+    assert [title for title, _, _ in report.speed_questions({"threads_all": 4})] == [
+        "No slower than SciPy anywhere (softmax_lib on 4 threads, SciPy on its one)?",
+        "No slower than the NumPy + scipy.special.log_softmax cross-entropy anywhere "
+        "(softmax_lib on 4 threads, the reference on its one)?",
+        "No slower than SciPy anywhere, both on 1 thread?",
+        "No slower than the NumPy + scipy.special.log_softmax cross-entropy anywhere, "
+        "both on 1 thread?",
+        "No slower than PyTorch anywhere, both on 1 thread?",
+        "No slower than PyTorch anywhere, both on 4 threads?",
+    ]
+
+
+def test_each_answer_counts_the_verdicts_of_its_own_comparison():
+    """Every comparison gets a different verdict: each answer must report its own."""
+    verdicts = {SCIPY_ALL: "faster", SCIPY_ONE: "slower", TORCH_ONE: "tie", TORCH_ALL: "faster"}
+    results = [
+        _speed(function, "float32", {peer: _interval(v) for peer, v in verdicts.items()})
+        for function in ("softmax", "cross_entropy")
+    ]
+    answers = report.speed_answers(results, {"threads_all": 2})
+    got = [(a["peer"], a["paired_with"], a["answer"], a["faster"] + a["tie"] + a["slower"])
+           for a in answers]
+    assert got == [
+        (SCIPY_ALL, OURS_ALL, "yes", 1),  # SciPy's own function, softmax
+        (SCIPY_ALL, OURS_ALL, "yes", 1),  # the NumPy cross-entropy
+        (SCIPY_ONE, OURS_ONE, "no", 1),
+        (SCIPY_ONE, OURS_ONE, "no", 1),
+        (TORCH_ONE, OURS_ONE, "tie", 2),
+        (TORCH_ALL, OURS_ALL, "yes", 2),
+    ]
+
+
+def test_questions_without_pytorch_are_left_out():
+    results = [_speed("softmax", "float64", {SCIPY_ALL: _interval("faster"),
+                                             SCIPY_ONE: _interval("faster")})]
+    answers = report.speed_answers(results, {"threads_all": 2})
+    assert [a["peer"] for a in answers] == [SCIPY_ALL, SCIPY_ONE]
 
 
 def test_waiting_for_a_quiet_machine_stops_at_the_threshold_or_the_timeout():
@@ -176,6 +257,233 @@ def test_waiting_for_a_quiet_machine_stops_at_the_threshold_or_the_timeout():
     load, waited = machine.wait_for_quiet(0.5, 25, poll_s=10, sleep=lambda s: None,
                                           read=lambda: 3.0)
     assert (load, waited) == (3.0, 25)
+
+
+# --------------------------------------------------------------------------
+# Threads: sessions, pairings, names
+# --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def thread_count():
+    """softmax_lib's thread count, put back after the test whatever it did."""
+    previous = softmax_lib.get_num_threads()
+    yield previous
+    softmax_lib.set_num_threads(previous)
+
+
+@functools.cache
+def _small_input():
+    return speed_input("float64", (8, 10))
+
+
+def test_sessions_hold_the_series_of_their_thread_counts(thread_count):
+    sessions = implementations.timed_sessions("softmax", _small_input(), None, all_threads=3)
+    assert [list(runs) for _, runs in sessions] == [
+        [OURS_ONE, SCIPY_ONE, COPY], [OURS_ALL, SCIPY_ALL],
+    ]
+    counts = []
+    for before, _ in sessions:
+        before()
+        counts.append(softmax_lib.get_num_threads())
+    assert counts == [1, 3]
+
+
+def test_sessions_set_pytorch_and_softmax_lib_to_the_same_count(thread_count):
+    torch = pytest.importorskip("torch")
+    torch_before = torch.get_num_threads()
+    try:
+        sessions = implementations.timed_sessions("softmax", _small_input(), torch, 2)
+        assert [list(runs) for _, runs in sessions] == [
+            [OURS_ONE, SCIPY_ONE, TORCH_ONE, COPY], [OURS_ALL, SCIPY_ALL, TORCH_ALL],
+        ]
+        for (before, _), count in zip(sessions, (1, 2), strict=True):
+            before()
+            assert (softmax_lib.get_num_threads(), torch.get_num_threads()) == (count, count)
+    finally:
+        torch.set_num_threads(torch_before)
+
+
+def _recording_interleaved(seen, fail_at=None):
+    """A stand-in for ``timing.interleaved`` that notes the thread count each session ran at."""
+
+    def interleaved(runs, repeats):
+        seen.append((tuple(runs), softmax_lib.get_num_threads()))
+        if len(seen) == fail_at:
+            raise RuntimeError("a timing failed")
+        return {name: Series((1e-3, 1.1e-3, 0.9e-3)) for name in runs}
+
+    return interleaved
+
+
+def test_measurement_runs_each_session_at_its_count_and_restores_it(monkeypatch, thread_count):
+    softmax_lib.set_num_threads(5)
+    seen = []
+    monkeypatch.setattr(speed, "interleaved", _recording_interleaved(seen))
+    results = speed.measure([(8, 10)], ["float64"], 3, torch=None, all_threads=2)
+    assert len(results) == len(implementations.SPEED_FUNCTIONS)
+    assert {(runs[0], count) for runs, count in seen} == {(OURS_ONE, 1), (OURS_ALL, 2)}
+    assert softmax_lib.get_num_threads() == 5
+
+
+def test_thread_count_is_restored_when_a_timing_fails(monkeypatch, thread_count):
+    softmax_lib.set_num_threads(5)
+    monkeypatch.setattr(speed, "interleaved", _recording_interleaved([], fail_at=2))
+    with pytest.raises(RuntimeError, match="a timing failed"):
+        speed.time_sessions("softmax", _small_input(), 3, None, all_threads=2)
+    assert softmax_lib.get_num_threads() == 5
+
+
+def test_ablation_times_the_library_on_one_thread_and_restores_the_count(
+    monkeypatch, thread_count
+):
+    softmax_lib.set_num_threads(4)
+    seen = []
+    monkeypatch.setattr(ablation, "interleaved", _recording_interleaved(seen))
+    ablation.measure([(8, 10)], ["float64"], 3)
+    assert seen and {count for _, count in seen} == {ablation.LIBRARY_THREADS} == {1}
+    assert softmax_lib.get_num_threads() == 4
+    monkeypatch.setattr(ablation, "interleaved", _recording_interleaved([], fail_at=1))
+    with pytest.raises(RuntimeError):
+        ablation.measure([(8, 10)], ["float64"], 3)
+    assert softmax_lib.get_num_threads() == 4
+
+
+def _constant_sessions(with_torch):
+    """Two sessions of constant times, distinct primes, so each ratio shows its two series."""
+    times = {OURS_ONE: 3.0, SCIPY_ONE: 7.0, TORCH_ONE: 13.0, COPY: 1.0,
+             OURS_ALL: 5.0, SCIPY_ALL: 11.0, TORCH_ALL: 17.0}
+    names = ([OURS_ONE, SCIPY_ONE, TORCH_ONE, COPY], [OURS_ALL, SCIPY_ALL, TORCH_ALL])
+    return [
+        {n: Series((times[n],) * 4) for n in session if with_torch or "PyTorch" not in n}
+        for session in names
+    ], times
+
+
+@pytest.mark.parametrize("with_torch", [True, False])
+def test_each_ratio_pairs_softmax_lib_with_a_peer_of_its_own_session(with_torch):
+    sessions, times = _constant_sessions(with_torch)
+    result = speed.summarise("softmax", "float64", (4, 5), sessions, 8, 8)
+    expected = PAIRS if with_torch else {SCIPY_ALL: OURS_ALL, SCIPY_ONE: OURS_ONE}
+    assert result.paired_with == expected
+    for peer, ours in expected.items():
+        assert result.interval[peer].ratio == pytest.approx(times[ours] / times[peer])
+    assert {c.peer: c.ours for c in implementations.COMPARISONS} == PAIRS
+    # The copy runs on one thread: softmax_lib's share of it comes from its one-thread series.
+    assert result.fraction_of_copy() == pytest.approx(times[COPY] / times[OURS_ONE])
+
+
+def test_names_carry_the_thread_counts():
+    title = implementations.series_title
+    assert title(OURS_ONE, 2) == "softmax_lib, 1 thread"
+    assert title(OURS_ALL, 2) == "softmax_lib, 2 threads"
+    assert title(TORCH_ALL, 8) == "PyTorch, 8 threads"
+    # With one CPU both sessions run one thread; the titles still differ.
+    assert title(OURS_ALL, 1) != title(OURS_ONE, 1) and "1 thread" in title(OURS_ALL, 1)
+    machine_info = {"threads_all": 2}
+    titles = [report.comparison_title(c, machine_info) for c in implementations.COMPARISONS]
+    assert titles == [
+        "softmax_lib, 2 threads / SciPy (1 thread)",
+        "softmax_lib, 1 thread / SciPy (1 thread)",
+        "softmax_lib, 1 thread / PyTorch, 1 thread",
+        "softmax_lib, 2 threads / PyTorch, 2 threads",
+    ]
+    assert implementations.peer_name("softmax", TORCH_ALL, 2) == "torch.softmax, 2 threads"
+    assert implementations.peer_name("softmax", SCIPY_ALL, 2) == "scipy.special.softmax"
+
+
+def test_tables_name_every_series_with_its_thread_count():
+    sessions, _ = _constant_sessions(with_torch=True)
+    result = speed.summarise("softmax", "float32", (4, 5), sessions, 8, 8)
+    machine_info = {"threads_all": 2}
+    (times,) = report.time_rows([result], machine_info)
+    assert list(times)[3:] == [
+        "softmax_lib, 1 thread (ms)", "softmax_lib, 2 threads (ms)",
+        "SciPy, one-thread session (ms)", "SciPy, all-threads session (ms)",
+        "PyTorch, 1 thread (ms)", "PyTorch, 2 threads (ms)", "copy (ms)",
+    ]
+    tables = {c.table: report.peer_rows([result], c, machine_info)[0]
+              for c in implementations.COMPARISONS}
+    assert {table: row["softmax_lib"] for table, row in tables.items()} == {
+        "speed_vs_scipy": "2 threads", "speed_vs_scipy_1": "1 thread",
+        "speed_vs_torch_1": "1 thread", "speed_vs_torch_all": "2 threads",
+    }
+    assert tables["speed_vs_torch_all"]["peer"] == "torch.softmax, 2 threads"
+    (bandwidth,) = report.bandwidth_rows([result])
+    assert "float32 GB/s, 1 thread (% of copy)" in bandwidth
+
+
+def test_session_thread_count_comes_from_the_option_pytorch_or_softmax_lib(thread_count):
+    class FakeTorch:
+        @staticmethod
+        def get_num_threads():
+            return 7
+
+    softmax_lib.set_num_threads(3)
+    assert implementations.session_threads(FakeTorch, 5) == 5
+    assert implementations.session_threads(FakeTorch) == 7
+    assert implementations.session_threads(None) == 3
+
+
+def test_machine_table_gives_the_thread_counts_and_the_cpus():
+    about = machine.describe(None, None, 3, 4)
+    assert about["softmax_lib_threads"] == [1, 3] and about["torch_threads_all"] is None
+    assert 1 <= about["cpus_available"] <= about["logical_cores"]
+    settings = {"repeats": 2, "resamples": 10}
+    noise = {"load_average_before": None, "load_average_after": None}
+    rows = {row["property"]: row["value"] for row in report.machine_rows(about, settings, noise)}
+    assert rows["softmax_lib"] == "timed with 1 thread and with 3 (its default is 4)"
+    assert rows["CPUs available to the benchmark"] == about["cpus_available"]
+    assert rows["PyTorch"] == "not installed"
+
+
+@pytest.mark.parametrize("before, after", [(None, "PASSIVE"), ("ACTIVE", "ACTIVE")])
+def test_pytorch_threads_sleep_between_calls_unless_the_user_says_otherwise(
+        monkeypatch, before, after):
+    # Spinning OpenMP threads would take the CPUs of the next implementation timed.
+    if before is None:
+        monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)
+    else:
+        monkeypatch.setenv("OMP_WAIT_POLICY", before)
+    monkeypatch.setitem(sys.modules, "torch", None)
+    implementations.load_torch()
+    assert implementations.openmp_wait_policy() == after
+
+
+def test_machine_table_names_the_openmp_wait_policy_of_pytorch():
+    class FakeTorch:
+        __version__ = "9.9"
+
+    about = machine.describe(FakeTorch, 2, 2, 2, "PASSIVE")
+    settings = {"repeats": 2, "resamples": 10}
+    noise = {"load_average_before": None, "load_average_after": None}
+    rows = {row["property"]: row["value"] for row in report.machine_rows(about, settings, noise)}
+    assert rows["PyTorch"] == (
+        "9.9, CPU; timed with 1 thread and with 2 (its default is 2); OMP_WAIT_POLICY=PASSIVE"
+    )
+
+
+def test_everything_runs_without_pytorch(monkeypatch, tmp_path, thread_count):
+    with monkeypatch.context() as patch:
+        # "import torch" fails; only here, since SciPy looks PyTorch up in sys.modules.
+        patch.setitem(sys.modules, "torch", None)
+        patch.delenv("OMP_WAIT_POLICY", raising=False)  # load_torch sets it
+        torch, why_not = implementations.load_torch()
+    assert torch is None and "not installed" in why_not
+    threads = implementations.session_threads(None)
+    about = machine.describe(None, None, threads, threads)
+    results = speed.measure([(8, 10), (4, 20)], ["float32"], 2, None, threads)
+    assert {peer for r in results for peer in r.interval} == {SCIPY_ALL, SCIPY_ONE}
+    noise = report.noise(results, 0.1, 0.2, 2, machine=about)
+    answers = report.speed_answers(results, about)
+    settings = {"repeats": 2, "resamples": 10}
+    report.write_speed(tmp_path, about, settings, results, noise, answers)
+    figure.draw_speed(results, about, tmp_path / "speed.png")
+    assert [a["peer"] for a in answers] == [SCIPY_ALL, SCIPY_ALL, SCIPY_ONE, SCIPY_ONE]
+    written = {p.name for p in tmp_path.iterdir()}
+    assert {"speed_vs_scipy.csv", "speed_vs_scipy_1.csv", "speed.png"} <= written
+    assert not any("torch" in name for name in written)
+    assert softmax_lib.get_num_threads() == thread_count
 
 
 # --------------------------------------------------------------------------
@@ -314,13 +622,14 @@ def test_every_ratio_has_an_interval_and_the_verdict_it_implies(quick_run):
     }
     repeats = document["settings"]["repeats"]
     for r in results:
-        assert {"softmax_lib", "SciPy", "copy"} <= set(r["median_s"])
+        assert {OURS_ONE, OURS_ALL, SCIPY_ONE, SCIPY_ALL, COPY} <= set(r["median_s"])
         assert all(_positive_finite(t) for t in r["median_s"].values()), r
         assert all(len(times) == repeats for times in r["times_s"].values())
         for peer, interval in r["interval"].items():
             assert interval["low"] <= interval["ratio"] <= interval["high"]
             assert interval["verdict"] == stats.classify(interval["low"], interval["high"])
             # The ratio is the median of the ratios of the pairs, as documented.
+            assert r["paired_with"][peer] == PAIRS[peer]
             ours = np.array(r["times_s"][r["paired_with"][peer]])
             theirs = np.array(r["times_s"][peer])
             assert interval["ratio"] == pytest.approx(float(np.median(ours / theirs)))
@@ -334,9 +643,17 @@ def test_summary_answers_agree_with_the_stored_verdicts(quick_run):
         assert answer["answer"] == (
             "no" if answer["slower"] else "tie" if answer["tie"] else "yes"
         )
-    summary = _csv(output / "speed_summary.csv")
-    assert summary[0]["question"] == "No slower than SciPy (scipy.special) anywhere?"
-    assert summary[1]["question"].startswith("No slower than the NumPy + scipy.special")
+    threads = document["machine"]["threads_all"]
+    questions = [row["question"] for row in _csv(output / "speed_summary.csv")]
+    expected = [title for title, _, _ in report.speed_questions(document["machine"])]
+    if not document["machine"]["torch"]:
+        expected = expected[:4]
+    assert questions[:-1] == expected
+    assert questions[0] == (
+        f"No slower than SciPy anywhere (softmax_lib on {threads} thread"
+        f"{'' if threads == 1 else 's'}, SciPy on its one)?"
+    )
+    assert questions[-1].startswith("softmax_lib's bandwidth on 1 thread")
     worst = document["worst_interval"]
     ratios = [i["ratio"] for r in document["results"] for i in r["interval"].values()]
     assert worst["ratio"] == max(ratios)
@@ -352,11 +669,14 @@ def test_peers_are_named_for_what_they_run(quick_run):
         "NumPy + scipy.special.log_softmax"
     }
     machine_info = _speed_document(output)["machine"]
+    threads = machine_info["threads_all"]
+    assert machine_info["softmax_lib_threads"] == [1, threads]
+    assert {row["softmax_lib"] for row in table} == {implementations.threads_text(threads)}
+    assert {row["softmax_lib"] for row in _csv(output / "speed_vs_scipy_1.csv")} == {"1 thread"}
     if machine_info["torch"]:
-        assert machine_info["torch_threads_all"] >= 1
+        assert machine_info["torch_threads_all"] == threads
         results = _speed_document(output)["results"]
-        assert all({"PyTorch, 1 thread", "PyTorch, all threads"} <= set(r["interval"])
-                   for r in results)
+        assert all(set(PAIRS) == set(r["interval"]) for r in results)
         assert (output / "speed_vs_torch_all.csv").exists()
 
 
@@ -371,7 +691,7 @@ def test_noise_and_load_are_reported_in_numbers_and_words(quick_run):
     else:
         assert "**The machine was busy.**" in notes
     answers = (output / "speed_answers.md").read_text(encoding="utf-8")
-    assert answers.startswith("- No slower than SciPy (scipy.special) anywhere? **")
+    assert answers.startswith("- No slower than SciPy anywhere (softmax_lib on ")
 
 
 def test_ablation_times_every_variant_with_intervals(quick_run):
@@ -405,8 +725,10 @@ def test_machine_is_described_without_identifying_it(quick_run):
 def test_csv_tables_and_figures_are_written(quick_run):
     _, output = quick_run
     machine_rows = {row["property"]: row["value"] for row in _csv(output / "machine.csv")}
-    assert {"CPU", "Logical cores", "NumPy", "SciPy", "Date of the run"} <= set(machine_rows)
+    assert {"CPU", "Logical cores", "CPUs available to the benchmark", "softmax_lib", "NumPy",
+            "SciPy", "Date of the run"} <= set(machine_rows)
     assert len(_csv(output / "speed_vs_scipy.csv")) == 15
+    assert len(_csv(output / "speed_vs_scipy_1.csv")) == 15
     assert len(_csv(output / "noise.csv")) >= 5
     assert len(_csv(output / "accuracy_summary.csv")) >= 3
     for function in ROW_FUNCTIONS:
@@ -415,6 +737,32 @@ def test_csv_tables_and_figures_are_written(quick_run):
     for name in ("speed.png", "ablation.png", "accuracy_shift.png"):
         png = (output / name).read_bytes()
         assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 10_000, name
+
+
+PAGE = REPO_ROOT / "book" / "performance.md"
+# Written by the page-speed audit (python -m benchmarks.site), not by this benchmark.
+AUDIT_FILES = {"lighthouse.csv", "lighthouse_machine.csv"}
+
+
+def _page_files():
+    """Every file of performance_data/ that the page includes, tables, text and figures."""
+    text = PAGE.read_text(encoding="utf-8")
+    return set(re.findall(r"(?::file:|\{include\}|\{figure\}) performance_data/(\S+)", text))
+
+
+def test_the_run_writes_every_file_the_page_includes(quick_run):
+    _, output = quick_run
+    included = _page_files()
+    assert {"speed_vs_scipy.csv", "speed_vs_scipy_1.csv", "speed_answers.md",
+            "speed.png", "bandwidth.csv"} <= included  # the pattern finds every kind
+    assert AUDIT_FILES <= included
+    missing = sorted(included - AUDIT_FILES - {p.name for p in output.iterdir()})
+    if not _speed_document(output)["machine"]["torch"]:
+        missing = [name for name in missing if "torch" not in name]
+    assert missing == []
+    # ... and the page shows every comparison's table.
+    tables = {f"{c.table}.csv" for c in implementations.COMPARISONS}
+    assert tables <= included
 
 
 def _accuracy(output):
