@@ -43,6 +43,7 @@ def _starting_count():
 
 _count = _starting_count()
 _pool = None  # ThreadPoolExecutor of the helper threads, made on first need
+_pool_size = 0  # how many helpers _pool may run
 _pool_lock = threading.Lock()
 _inside = threading.local()  # marks the threads computing blocks, which must not share again
 
@@ -127,19 +128,20 @@ def set_num_threads(n):
 
 def _helpers(count):
     """The pool of helper threads, with room for at least ``count`` of them."""
-    global _pool
+    global _pool, _pool_size
     with _pool_lock:
-        if _pool is None or _pool._max_workers < count:
+        if _pool is None or _pool_size < count:
             if _pool is not None:
-                _pool.shutdown(wait=False)
+                _pool.shutdown(wait=False)  # its queued work still runs
             _pool = ThreadPoolExecutor(max_workers=count, thread_name_prefix="softmax_lib")
+            _pool_size = count
         return _pool
 
 
 def _forget_pool_after_fork():
     """A forked child has none of its parent's threads: start a new pool when needed."""
-    global _pool, _pool_lock
-    _pool = None
+    global _pool, _pool_lock, _pool_size
+    _pool, _pool_size = None, 0
     _pool_lock = threading.Lock()
 
 
