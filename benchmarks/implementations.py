@@ -49,6 +49,7 @@ happens in the factory, untimed.
 """
 
 import os
+import sys
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -167,7 +168,10 @@ def load_torch():
     environment already sets it; OpenMP reads it when PyTorch is first
     imported (:func:`openmp_wait_policy` says what was in force).
     """
-    os.environ.setdefault("OMP_WAIT_POLICY", OPENMP_WAIT_POLICY)
+    global _torch_imported_before
+    _torch_imported_before = sys.modules.get("torch") is not None
+    if not _torch_imported_before:
+        os.environ.setdefault("OMP_WAIT_POLICY", OPENMP_WAIT_POLICY)
     try:
         import torch
     except ImportError as exc:
@@ -175,8 +179,17 @@ def load_torch():
     return torch, None
 
 
+_torch_imported_before = False  # PyTorch was imported before load_torch could set the policy
+
+
 def openmp_wait_policy():
-    """The ``OMP_WAIT_POLICY`` in force for PyTorch's threads (None when unset)."""
+    """The ``OMP_WAIT_POLICY`` in force for PyTorch's threads.
+
+    None when unset; "unknown" when PyTorch had been imported before
+    :func:`load_torch`, since OpenMP reads the variable once, at that import.
+    """
+    if _torch_imported_before:
+        return "unknown"
     return os.environ.get("OMP_WAIT_POLICY")
 
 
@@ -184,7 +197,7 @@ def session_threads(torch=None, requested=None):
     """The thread count of the all-threads session, for softmax_lib and PyTorch alike.
 
     ``requested`` (``--threads``) if given; else PyTorch's own default when
-    PyTorch is installed, so that PyTorch runs as a user gets it; else
+    PyTorch is installed, so that PyTorch runs with its own default count; else
     softmax_lib's current count (by default one per CPU available to the
     process). Call it before any session has changed a count.
     """

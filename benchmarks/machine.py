@@ -10,6 +10,8 @@ import platform
 import time
 from importlib import metadata
 
+from softmax_lib.threads import available_cpus
+
 
 def cpu_model():
     """The CPU's model name from ``/proc/cpuinfo`` (Linux), else what ``platform`` knows."""
@@ -60,13 +62,6 @@ def wait_for_quiet(threshold, timeout_s, poll_s=10.0, progress=None, sleep=time.
     return load, waited
 
 
-def cpus_available():
-    """The number of CPUs this process may run on (its affinity mask, where the system has one)."""
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count()
-
-
 def describe(torch=None, torch_threads_default=None, threads_all=None,
              ours_threads_default=None, openmp_wait_policy=None):
     """A dict describing the machine and the software, for the results files.
@@ -79,7 +74,7 @@ def describe(torch=None, torch_threads_default=None, threads_all=None,
     return {
         "cpu": cpu_model(),
         "logical_cores": os.cpu_count(),
-        "cpus_available": cpus_available(),
+        "cpus_available": available_cpus(),
         "architecture": platform.machine(),
         "system": f"{platform.system()} {platform.release()}",
         "python": platform.python_version(),

@@ -132,7 +132,7 @@ def _blocks(rows):
         yield slice(start, min(start + step, n_rows))
 
 
-def _for_each_block(rows, count, work):
+def _for_each_block_with_scratch(rows, count, work):
     """``work(block, buffers)`` for every block of ``rows``, shared among the threads.
 
     ``block`` is a slice of rows (:func:`_blocks`) and ``buffers`` a list of
@@ -157,7 +157,8 @@ _THREAD = threading.local()  # each thread's scratch memory (see _Scratch)
 class _Scratch:
     """Float64 scratch buffers the size of one block of ``rows``, reused for every block.
 
-    The memory is kept from call to call, one set per thread: a fresh buffer
+    The memory is kept from call to call, one set per thread (the caller and
+    each helper of :mod:`softmax_lib.threads`): a fresh buffer
     of a megabyte or two comes from the operating system page by page,
     and touching those pages costs as much as a pass over the block. No
     function here calls another while it holds its buffers. Buffers for
@@ -838,10 +839,10 @@ def softmax(x, axis=-1, *, temperature=1.0):
     rows, moved_shape = _rows(z, ax)
     out = np.empty(rows.shape, out_dtype)
     if rows.dtype != _WORK and temperature == 1.0:
-        _for_each_block(rows, 3, lambda block, buffers: _plain_softmax_rows(
+        _for_each_block_with_scratch(rows, 3, lambda block, buffers: _plain_softmax_rows(
             rows[block], out[block], buffers))
     else:
-        _for_each_block(rows, 3, lambda block, buffers: _by_kind_of_row(
+        _for_each_block_with_scratch(rows, 3, lambda block, buffers: _by_kind_of_row(
             _softmax_rows, rows[block], out[block], buffers, temperature=temperature))
     return _from_rows(out, moved_shape, ax)
 
@@ -929,7 +930,7 @@ def log_softmax(x, axis=-1, *, temperature=1.0):
         return np.empty(z.shape, dtype=out_dtype)
     rows, moved_shape = _rows(z, ax)
     out = np.empty(rows.shape, out_dtype)
-    _for_each_block(rows, 3, lambda block, buffers: _by_kind_of_row(
+    _for_each_block_with_scratch(rows, 3, lambda block, buffers: _by_kind_of_row(
         _log_softmax_rows, rows[block], out[block], buffers, temperature=temperature))
     return _from_rows(out, moved_shape, ax)
 
@@ -1014,7 +1015,7 @@ def logsumexp(x, axis=-1, *, keepdims=False):
     else:
         rows, moved_shape = _rows(z, ax)
         lse = np.empty((rows.shape[0], 1), _WORK)
-        _for_each_block(rows, 3, lambda block, buffers: _by_kind_of_row(
+        _for_each_block_with_scratch(rows, 3, lambda block, buffers: _by_kind_of_row(
             _logsumexp_rows, rows[block], lse[block], buffers))
         out = _from_rows(lse, moved_shape, ax)
     if not keepdims:

@@ -54,7 +54,7 @@ from .activations import (
     _by_kind_of_row,
     _exp_into,
     _exponentials,
-    _for_each_block,
+    _for_each_block_with_scratch,
     _log_normaliser,
     _share_of_posinf,
     _shift_of,
@@ -210,7 +210,7 @@ def _plain_index_pass(problem, *, loss, grad):
         if losses is not None:  # the rows that do not fit, once exps is free
             _by_other_rows(_loss_rows, z, losses[block], buffers, ~terms.fits, y)
 
-    _for_each_block(rows, 3, compute)
+    _for_each_block_with_scratch(rows, 3, compute)
     if losses is not None:
         losses = losses.ravel()
         losses[~active] = 0.0

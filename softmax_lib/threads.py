@@ -10,10 +10,11 @@ by the same operations whichever thread takes it, so the result is the same,
 bit for bit, for every number of threads.
 """
 
-import itertools
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
 
 from ._checks import positive_int
 
@@ -21,7 +22,7 @@ from ._checks import positive_int
 ENVIRONMENT_VARIABLE = "SOFTMAX_LIB_NUM_THREADS"
 
 
-def _available_cpus():
+def available_cpus():
     """The number of CPUs this process may run on (its affinity mask, where the system has one)."""
     if hasattr(os, "sched_getaffinity"):
         return max(1, len(os.sched_getaffinity(0)))
@@ -32,7 +33,7 @@ def _starting_count():
     """The thread count of a new process: the environment variable's, else one per available CPU."""
     value = os.environ.get(ENVIRONMENT_VARIABLE, "").strip()
     if not value:
-        return _available_cpus()
+        return available_cpus()
     try:
         return positive_int(int(value), ENVIRONMENT_VARIABLE)
     except ValueError:
@@ -102,10 +103,15 @@ def set_num_threads(n):
     in the calling thread whatever ``n`` is, because handing it over would
     cost more than it saves. A new process starts with the value of the
     environment variable ``SOFTMAX_LIB_NUM_THREADS`` if it is set, and
-    otherwise with one thread per CPU the process may run on. Inside
-    processes that already run one task per CPU (a pool of worker
-    processes, for example) set it to 1, so that the threads do not compete
-    for the same CPUs.
+    otherwise with one thread per CPU the process may run on (its affinity
+    mask; a container's CPU quota is not read). Inside processes that
+    already run one task per CPU (a pool of worker processes, for example)
+    set it to 1, so that the threads do not compete for the same CPUs.
+
+    Every thread that has computed a block keeps its scratch buffers for
+    the next call (three blocks: about 6 MB, at most 12 MB), and helper
+    threads, once started, stay until the process ends; a smaller count
+    later leaves them idle, not gone.
 
     Examples
     --------
@@ -126,16 +132,25 @@ def set_num_threads(n):
     return previous
 
 
-def _helpers(count):
-    """The pool of helper threads, with room for at least ``count`` of them."""
+def _submit(task, copies):
+    """Queue ``copies`` runs of ``task`` on the helper threads; return their futures.
+
+    The pool has room for ``get_num_threads() - 1`` helpers and is made
+    again only when the count grows. Submitting under the lock keeps another
+    caller from replacing the pool in between. Returns no futures once the
+    interpreter is shutting down (the caller then computes alone).
+    """
     global _pool, _pool_size
     with _pool_lock:
-        if _pool is None or _pool_size < count:
+        if _pool is None or _pool_size < copies:
             if _pool is not None:
                 _pool.shutdown(wait=False)  # its queued work still runs
-            _pool = ThreadPoolExecutor(max_workers=count, thread_name_prefix="softmax_lib")
-            _pool_size = count
-        return _pool
+            _pool_size = max(copies, _count - 1)
+            _pool = ThreadPoolExecutor(max_workers=_pool_size, thread_name_prefix="softmax_lib")
+        try:
+            return [_pool.submit(task) for _ in range(copies)]
+        except RuntimeError:  # "cannot schedule new futures after (interpreter) shutdown"
+            return []
 
 
 def _forget_pool_after_fork():
@@ -149,17 +164,36 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_forget_pool_after_fork)
 
 
+class _Counter:
+    """Hands out 0, 1, 2, ... once each, to any number of threads."""
+
+    def __init__(self):
+        self._next = 0
+        self._lock = threading.Lock()
+
+    def take(self):
+        with self._lock:
+            taken, self._next = self._next, self._next + 1
+            return taken
+
+
 def for_each_block(blocks, compute, *, context):
     """Call ``compute(block)`` for every item of ``blocks``, shared among the threads.
 
     ``blocks`` is a list; ``compute`` must write its result where no other
     block writes. ``context`` is a function of no arguments returning the
-    context manager each thread computes in (for example NumPy's error
-    state, which does not pass from one thread to another). The calling
-    thread takes blocks too, so at most ``get_num_threads() - 1`` helpers
-    are used; a thread that is itself computing a block, or a list of one
-    block, runs the loop alone. The first exception raised by a block is
-    raised here, once every thread has stopped.
+    context manager each thread computes in. NumPy's error state belongs to
+    a thread, so each helper first takes the calling thread's
+    (``numpy.geterr``, ``numpy.geterrcall``), then enters ``context``: a
+    warning or a ``FloatingPointError`` does not depend on which thread
+    computed the block. The calling thread takes blocks too, so at most
+    ``get_num_threads() - 1`` helpers are used; a thread that is itself
+    computing a block, or a list of one block, runs the loop alone.
+
+    Returns once no thread computes a block any more. If a block raised,
+    the calling thread's own exception is raised, else the first helper's
+    (in the order they were started); the other threads stop at their next
+    block.
     """
     threads = min(_count, len(blocks))
     if threads <= 1 or getattr(_inside, "active", False):
@@ -167,15 +201,17 @@ def for_each_block(blocks, compute, *, context):
             for block in blocks:
                 compute(block)
         return
-    next_index = itertools.count().__next__  # atomic under the interpreter lock
+    counter = _Counter()
     failed = threading.Event()
+    caller_state = np.geterr()
+    caller_call = np.geterrcall()
 
     def take_blocks():
         _inside.active = True
         try:
             with context():
                 while not failed.is_set():
-                    index = next_index()
+                    index = counter.take()
                     if index >= len(blocks):
                         return
                     compute(blocks[index])
@@ -185,11 +221,18 @@ def for_each_block(blocks, compute, *, context):
         finally:
             _inside.active = False
 
-    futures = [_helpers(threads - 1).submit(take_blocks) for _ in range(threads - 1)]
+    def helper():
+        with np.errstate(call=caller_call, **caller_state):
+            take_blocks()
+
+    futures = []
     try:
+        futures = _submit(helper, threads - 1)
         take_blocks()
     finally:
-        for future in futures:
+        failed.set()  # every block is taken, or the caller stopped: take no more
+        running = [future for future in futures if not future.cancel()]
+        for future in running:
             future.exception()  # wait, so that no helper still writes after the return
-    for future in futures:
+    for future in running:
         future.result()

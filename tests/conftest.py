@@ -197,3 +197,13 @@ def browser():
             yield chromium
         finally:
             chromium.close()
+
+
+@pytest.fixture
+def thread_count():
+    """softmax_lib's thread count, put back after the test whatever it did."""
+    import softmax_lib
+
+    previous = softmax_lib.get_num_threads()
+    yield previous
+    softmax_lib.set_num_threads(previous)

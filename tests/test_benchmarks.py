@@ -24,10 +24,12 @@ import csv
 import functools
 import json
 import math
+import os
 import re
 import socket
 import subprocess
 import sys
+import types
 
 import numpy as np
 import pytest
@@ -264,14 +266,6 @@ def test_waiting_for_a_quiet_machine_stops_at_the_threshold_or_the_timeout():
 # --------------------------------------------------------------------------
 
 
-@pytest.fixture
-def thread_count():
-    """softmax_lib's thread count, put back after the test whatever it did."""
-    previous = softmax_lib.get_num_threads()
-    yield previous
-    softmax_lib.set_num_threads(previous)
-
-
 @functools.cache
 def _small_input():
     return speed_input("float64", (8, 10))
@@ -441,13 +435,27 @@ def test_machine_table_gives_the_thread_counts_and_the_cpus():
 def test_pytorch_threads_sleep_between_calls_unless_the_user_says_otherwise(
         monkeypatch, before, after):
     # Spinning OpenMP threads would take the CPUs of the next implementation timed.
+    monkeypatch.setattr(implementations, "_torch_imported_before", False)
+    monkeypatch.setenv("OMP_WAIT_POLICY", "")  # so that the test's value is undone
     if before is None:
-        monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)
+        monkeypatch.delenv("OMP_WAIT_POLICY")
     else:
         monkeypatch.setenv("OMP_WAIT_POLICY", before)
     monkeypatch.setitem(sys.modules, "torch", None)
     implementations.load_torch()
     assert implementations.openmp_wait_policy() == after
+
+
+def test_the_wait_policy_is_unknown_when_pytorch_was_imported_before(monkeypatch):
+    # OpenMP has read the variable already: setting it now would be a claim, not a fact.
+    monkeypatch.setattr(implementations, "_torch_imported_before", False)
+    monkeypatch.setenv("OMP_WAIT_POLICY", "")
+    monkeypatch.delenv("OMP_WAIT_POLICY")
+    monkeypatch.setitem(sys.modules, "torch", types.ModuleType("torch"))
+    torch, _ = implementations.load_torch()
+    assert torch is sys.modules["torch"]
+    assert "OMP_WAIT_POLICY" not in os.environ
+    assert implementations.openmp_wait_policy() == "unknown"
 
 
 def test_machine_table_names_the_openmp_wait_policy_of_pytorch():
@@ -467,7 +475,8 @@ def test_everything_runs_without_pytorch(monkeypatch, tmp_path, thread_count):
     with monkeypatch.context() as patch:
         # "import torch" fails; only here, since SciPy looks PyTorch up in sys.modules.
         patch.setitem(sys.modules, "torch", None)
-        patch.delenv("OMP_WAIT_POLICY", raising=False)  # load_torch sets it
+        patch.setenv("OMP_WAIT_POLICY", "")  # load_torch sets it: undo that afterwards
+        patch.delenv("OMP_WAIT_POLICY")
         torch, why_not = implementations.load_torch()
     assert torch is None and "not installed" in why_not
     threads = implementations.session_threads(None)

@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -22,14 +23,6 @@ from softmax_lib.activations import _rows_per_block
 pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
 
 N_CLASSES = 700
-
-
-@pytest.fixture
-def thread_count():
-    """Restore the process's thread count after the test."""
-    previous = softmax_lib.get_num_threads()
-    yield
-    softmax_lib.set_num_threads(previous)
 
 
 def _logits(dtype):
@@ -129,6 +122,62 @@ def test_a_block_inside_a_block_does_not_share_again(thread_count):
     assert inner_threads == [True] * 6
 
 
+def test_the_callers_error_state_holds_in_every_thread(thread_count):
+    # One entry whose exponential underflows, in the last block: raised whoever computes it.
+    x = np.zeros((2000, 1000))
+    x[1999, 0] = 1000.0
+    for count in (1, 2, 2, 2, 2, 2):
+        softmax_lib.set_num_threads(count)
+        with np.errstate(under="raise"), pytest.raises(FloatingPointError, match="underflow"):
+            softmax_lib.softmax(x)
+        with np.errstate(under="ignore"):
+            assert softmax_lib.softmax(x)[1999, 0] == 1.0
+
+
+def test_callers_in_several_threads_at_once_get_their_own_results(thread_count):
+    softmax_lib.set_num_threads(3)
+    rng = np.random.default_rng(3)
+    inputs = [rng.normal(0.0, 5.0, size=(rows, 900)) for rows in (300, 900, 1500, 2100)] * 2
+    softmax_lib.set_num_threads(1)
+    expected = [softmax_lib.log_softmax(x).tobytes() for x in inputs]
+    softmax_lib.set_num_threads(3)
+    start = threading.Barrier(len(inputs), timeout=60)
+    found = [None] * len(inputs)
+
+    def call(i):
+        start.wait()
+        found[i] = softmax_lib.log_softmax(inputs[i]).tobytes()
+
+    callers = [threading.Thread(target=call, args=(i,)) for i in range(len(inputs))]
+    for caller in callers:
+        caller.start()
+    for caller in callers:
+        caller.join(timeout=120)
+    assert found == expected
+
+
+@pytest.mark.parametrize("raiser", ["caller", "helper"])
+def test_no_block_is_computed_after_an_error_is_raised(raiser, thread_count):
+    softmax_lib.set_num_threads(2)
+    caller = threading.get_ident()
+    barrier = threading.Barrier(2, timeout=60)
+    computed = []
+
+    def compute(block):
+        if block < 2:
+            barrier.wait()  # both threads are working
+            if (threading.get_ident() == caller) == (raiser == "caller"):
+                raise KeyError(raiser)
+        time.sleep(0.001)
+        computed.append(block)
+
+    with pytest.raises(KeyError, match=raiser):
+        threads.for_each_block(list(range(200)), compute, context=_no_context)
+    after_return = len(computed)
+    time.sleep(0.2)
+    assert len(computed) == after_return < 199
+
+
 def test_an_error_in_a_helper_reaches_the_caller(thread_count):
     softmax_lib.set_num_threads(2)
     caller = threading.get_ident()
@@ -202,7 +251,10 @@ def test_the_environment_variable_sets_the_starting_count():
 def test_without_the_variable_a_process_starts_with_one_thread_per_available_cpu():
     done = _count_in_new_process(None)
     assert done.returncode == 0, done.stderr
-    assert int(done.stdout) == len(os.sched_getaffinity(0))
+    if hasattr(os, "sched_getaffinity"):
+        assert int(done.stdout) == len(os.sched_getaffinity(0))
+    else:
+        assert int(done.stdout) == os.cpu_count()
 
 
 @pytest.mark.parametrize("bad", ["0", "two", "1.5"])
@@ -212,9 +264,11 @@ def test_a_bad_environment_variable_is_named_in_the_error(bad):
     assert f"SOFTMAX_LIB_NUM_THREADS must be a positive integer, got '{bad}'" in done.stderr
 
 
-def _softmax_sum_in_child(queue):
+def _softmax_in_child(queue):
     z = np.random.default_rng(1).normal(size=(2000, 1000))
-    queue.put(float(softmax_lib.softmax(z).sum()))
+    total = float(softmax_lib.softmax(z).sum())
+    helpers = [t for t in threading.enumerate() if t.name.startswith("softmax_lib")]
+    queue.put((total, len(helpers)))
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="the fork start method needs os.fork")
@@ -223,8 +277,14 @@ def test_a_forked_child_computes_with_threads(thread_count):
     softmax_lib.softmax(np.zeros((2000, 1000)))  # the parent's helper threads exist now
     context = multiprocessing.get_context("fork")
     queue = context.Queue()
-    child = context.Process(target=_softmax_sum_in_child, args=(queue,))
+    child = context.Process(target=_softmax_in_child, args=(queue,))
     child.start()
-    child.join(timeout=120)
+    try:
+        total, helpers = queue.get(timeout=120)
+        child.join(timeout=60)
+    finally:
+        if child.is_alive():
+            child.kill()
     assert child.exitcode == 0
-    assert queue.get(timeout=10) == pytest.approx(2000.0, rel=1e-12)
+    assert total == pytest.approx(2000.0, rel=1e-12)
+    assert helpers >= 1  # the child started its own helper
