@@ -78,14 +78,25 @@ def ms(seconds):
     return "" if seconds is None else f"{seconds * 1e3:.3g}"
 
 
+def ratio_text(ratio, low, high):
+    """``0.85 (0.81–0.90)``: a ratio and its 95 % interval.
+
+    Two decimals, or three when an end of the interval would print as 1.00
+    without being 1: the verdict is decided by which side of 1 the interval
+    lies, and the text must show it.
+    """
+    digits = 3 if any(f"{end:.2f}" == "1.00" and end != 1.0 for end in (low, high)) else 2
+    return f"{ratio:.{digits}f} ({low:.{digits}f}–{high:.{digits}f})"
+
+
 def interval_text(interval):
-    """``0.85 (0.81–0.90)``: the ratio and its 95 % interval."""
-    return f"{interval.ratio:.2f} ({interval.low:.2f}–{interval.high:.2f})"
+    """:func:`ratio_text` of an interval."""
+    return ratio_text(interval.ratio, interval.low, interval.high)
 
 
 def record_text(record):
     """The same from a stored record (``{"ratio", "low", "high", ...}``)."""
-    return f"{record['ratio']:.2f} ({record['low']:.2f}–{record['high']:.2f})"
+    return ratio_text(record["ratio"], record["low"], record["high"])
 
 
 def cell_text(interval):
@@ -274,14 +285,14 @@ def speed_questions(machine):
     every = threads_text(threads) if threads is not None else "all threads"
     row_functions, cross_entropy = set(ROW_FUNCTIONS), set(CROSS_ENTROPY)
     reference = "the NumPy + scipy.special.log_softmax cross-entropy"
-    return [
+    return [  # per core first, as in COMPARISONS
+        ("No slower than SciPy anywhere, both on 1 thread?", SCIPY_ONE, row_functions),
+        (f"No slower than {reference} anywhere, both on 1 thread?", SCIPY_ONE, cross_entropy),
+        ("No slower than PyTorch anywhere, both on 1 thread?", TORCH_ONE, set(SPEED_FUNCTIONS)),
         (f"No slower than SciPy anywhere (softmax_lib on {every}, SciPy on its one)?",
          SCIPY_ALL, row_functions),
         (f"No slower than {reference} anywhere (softmax_lib on {every}, the reference on "
          "its one)?", SCIPY_ALL, cross_entropy),
-        ("No slower than SciPy anywhere, both on 1 thread?", SCIPY_ONE, row_functions),
-        (f"No slower than {reference} anywhere, both on 1 thread?", SCIPY_ONE, cross_entropy),
-        ("No slower than PyTorch anywhere, both on 1 thread?", TORCH_ONE, set(SPEED_FUNCTIONS)),
         (f"No slower than PyTorch anywhere, both on {every}?", TORCH_ALL, set(SPEED_FUNCTIONS)),
     ]
 
@@ -388,7 +399,8 @@ def noise_text(summary):
             "idle machine."
         )
     if after is not None:
-        load += f" After the run it was {after:.2f} (the benchmark itself counts for about 1)."
+        load += (f" After the run it was {after:.2f} (the benchmark itself adds about 1, "
+                 "and more while it runs on several threads).")
     spread = (
         f"The middle half of a series of repeats spanned {percent(summary['median_spread'])} "
         f"of its median (the median over all series; the worst, "
